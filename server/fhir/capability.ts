@@ -1,0 +1,54 @@
+import type { CapabilityStatement, CapabilityStatementRestResource, ResourceType } from '@medplum/fhirtypes';
+import { COLUMN_PARAMS } from '../store/search/registry.ts';
+import type { SearchParamRegistry } from '../store/search/registry.ts';
+import { getResourceTypes } from './definitions.ts';
+
+const VERSION = '0.1.0';
+
+/**
+ * The CapabilityStatement, generated from the interactions this server implements and the search
+ * parameters its store can answer (parameters of types not indexed yet are left out).
+ */
+export function buildCapabilityStatement(registry: SearchParamRegistry): CapabilityStatement {
+  const resources: CapabilityStatementRestResource[] = getResourceTypes().map((type) => ({
+    type: type as ResourceType,
+    profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+    interaction: ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'].map(
+      (code) => ({ code: code as 'read' })
+    ),
+    versioning: 'versioned-update',
+    readHistory: true,
+    updateCreate: true,
+    conditionalCreate: true,
+    conditionalRead: 'not-supported',
+    conditionalUpdate: true,
+    conditionalDelete: 'single',
+    searchParam: registry
+      .forType(type)
+      .filter((p) => p.table !== undefined || COLUMN_PARAMS.has(p.code))
+      .map((p) => ({
+        name: p.code,
+        definition: p.definition.url,
+        type: p.definition.type,
+      })),
+  }));
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: new Date().toISOString(),
+    publisher: 'Knutepunkt',
+    kind: 'instance',
+    software: { name: 'Knutepunkt', version: VERSION },
+    implementation: { description: 'Knutepunkt FHIR R4 server for welfare technology' },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'application/json'],
+    patchFormat: ['application/json-patch+json', 'application/fhir+json'],
+    rest: [
+      {
+        mode: 'server',
+        resource: resources,
+        interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
+      },
+    ],
+  };
+}

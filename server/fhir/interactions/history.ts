@@ -1,0 +1,76 @@
+import { badRequest, notFound, OperationOutcomeError } from '@medplum/core';
+import { historyBundle } from '../bundles.ts';
+import { isKnownResourceType } from '../definitions.ts';
+import type { KnutepunktRepository } from '../repository.ts';
+import type { QueryRecord } from '../search-request.ts';
+import { dateRange } from '../../store/search/values.ts';
+import { MAX_COUNT } from '../../store/search/plan.ts';
+import type { FhirResult } from './result.ts';
+
+const DEFAULT_HISTORY_COUNT = 50;
+
+/** history at instance, type or system level, newest first, `_since` and `_count`, keyset-paged. */
+export async function historyInteraction(
+  repo: KnutepunktRepository,
+  query: QueryRecord,
+  resourceType?: string,
+  id?: string
+): Promise<FhirResult> {
+  if (resourceType !== undefined && !isKnownResourceType(resourceType)) {
+    throw new OperationOutcomeError(notFound);
+  }
+  const tenant = repo.context.tenant;
+  if (resourceType && id && !(await repo.store.readCurrent(tenant, resourceType, id))) {
+    throw new OperationOutcomeError(notFound);
+  }
+  const count = single(query, '_count');
+  if (count !== undefined && (!/^\d+$/.test(count) || Number(count) > MAX_COUNT)) {
+    throw new OperationOutcomeError(badRequest(`_count must be an integer from 0 to ${MAX_COUNT}`, '_count'));
+  }
+  const since = instant(query, '_since');
+  const page = single(query, '_page');
+  if (page !== undefined && !/^\d+$/.test(page)) {
+    throw new OperationOutcomeError(badRequest('_page is not a page of this history', '_page'));
+  }
+  const limit = count === undefined ? DEFAULT_HISTORY_COUNT : Number(count);
+  const rows = await repo.store.history(
+    { tenant, resourceType, id },
+    { since, count: limit + 1, beforeSeq: page === undefined ? undefined : Number(page) }
+  );
+  const path = [repo.context.baseUrl, resourceType, id, '_history'].filter(Boolean).join('/');
+  const params = new URLSearchParams();
+  for (const name of ['_since', '_count']) {
+    const value = single(query, name);
+    if (value !== undefined) {
+      params.set(name, value);
+    }
+  }
+  const self = params.size ? `${path}?${params}` : path;
+  let next: string | undefined;
+  if (rows.length > limit) {
+    rows.length = limit;
+    params.set('_page', String(rows.at(-1)?.seq));
+    next = `${path}?${params}`;
+  }
+  return { status: 200, body: historyBundle(rows, repo.context.baseUrl, { self, next }) };
+}
+
+function single(query: QueryRecord, name: string): string | undefined {
+  const value = query[name];
+  if (Array.isArray(value)) {
+    throw new OperationOutcomeError(badRequest(`${name} may be given once`, name));
+  }
+  return value;
+}
+
+function instant(query: QueryRecord, name: string): string | undefined {
+  const value = single(query, name);
+  if (value === undefined) {
+    return undefined;
+  }
+  const range = dateRange(value);
+  if (!range) {
+    throw new OperationOutcomeError(badRequest(`${name} must be a date or instant`, name));
+  }
+  return range.low;
+}

@@ -1,0 +1,36 @@
+import { gone, notFound, OperationOutcomeError } from '@medplum/core';
+import type { ResourceStore } from '../../store/resource-store.ts';
+import { isKnownResourceType } from '../definitions.ts';
+import type { RequestContext } from '../repository.ts';
+import type { FhirResult } from './result.ts';
+
+/** read and vread: the stored text goes out as it is, with no parse and no re-serialisation. */
+export async function readInteraction(
+  store: ResourceStore,
+  context: RequestContext,
+  resourceType: string,
+  id: string,
+  vid?: string
+): Promise<FhirResult> {
+  if (!isKnownResourceType(resourceType)) {
+    throw new OperationOutcomeError(notFound);
+  }
+  let stored;
+  if (vid === undefined) {
+    stored = await store.readCurrent(context.tenant, resourceType, id);
+  } else if (/^\d{1,9}$/.test(vid)) {
+    stored = await store.readVersion(context.tenant, resourceType, id, Number(vid));
+  }
+  if (!stored) {
+    throw new OperationOutcomeError(notFound);
+  }
+  if (stored.deleted || !stored.content) {
+    throw new OperationOutcomeError(gone);
+  }
+  return {
+    status: 200,
+    body: stored.content,
+    versionId: String(stored.version),
+    lastUpdated: stored.lastUpdated,
+  };
+}

@@ -1,0 +1,32 @@
+import { notFound, OperationOutcomeError } from '@medplum/core';
+import { getExtraEntries } from '@medplum/fhir-router';
+import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import { searchBundle } from '../bundles.ts';
+import { isKnownResourceType } from '../definitions.ts';
+import type { KnutepunktRepository } from '../repository.ts';
+import type { QueryRecord } from '../search-request.ts';
+import { parseSearch } from '../search-request.ts';
+import type { FhirResult } from './result.ts';
+
+/** search-type (GET or POST _search): one page as a searchset Bundle, plus _include/_revinclude. */
+export async function searchInteraction(repo: KnutepunktRepository, resourceType: string, query: QueryRecord): Promise<FhirResult> {
+  if (!isKnownResourceType(resourceType)) {
+    throw new OperationOutcomeError(notFound);
+  }
+  const request = parseSearch(resourceType, query);
+  const page = await repo.store.search(request, repo.context);
+  let body = searchBundle(request, page, repo.context.baseUrl);
+  if ((request.include?.length || request.revInclude?.length) && page.rows.length > 0) {
+    const bundle = JSON.parse(body) as Bundle;
+    const entries = bundle.entry as BundleEntry[];
+    await getExtraEntries(
+      repo,
+      request,
+      entries.map((e) => e.resource as Resource),
+      entries,
+      { fullUrl: (type, id) => `${repo.context.baseUrl}/${type}/${id}` }
+    );
+    body = JSON.stringify(bundle);
+  }
+  return { status: 200, body };
+}

@@ -1,0 +1,339 @@
+import { randomUUID } from 'node:crypto';
+import {
+  applyPatch,
+  badRequest,
+  conflict,
+  fhirpathPatchTypedValue,
+  gone,
+  normalizeOperationOutcome,
+  notFound,
+  OperationOutcomeError,
+  parseFhirPathPatchParameters,
+  parseSearchRequest,
+  preconditionFailed,
+  toTypedValue,
+} from '@medplum/core';
+import type { Operation, SearchRequest, WithId } from '@medplum/core';
+import type {
+  CreateResourceOptions,
+  DeleteResourceOptions,
+  ReadHistoryOptions,
+  TransactionOptions,
+  UpdateResourceOptions,
+} from '@medplum/fhir-router';
+import { FhirRepository } from '@medplum/fhir-router';
+import type { Bundle, Parameters, Reference, Resource } from '@medplum/fhirtypes';
+import { SqlState, sqlState } from '../store/db/database.ts';
+import type { StoredVersion } from '../store/read.ts';
+import type { ResourceStore } from '../store/resource-store.ts';
+import type { Validator } from '../validation/validator.ts';
+import { historyBundle, searchBundle } from './bundles.ts';
+import { isKnownResourceType } from './definitions.ts';
+
+/** Who is asking and how: everything a request carries that the repository needs. */
+export interface RequestContext {
+  tenant: string;
+  /** Public base URL of the FHIR API (`http://host/fhir`), for fullUrl and links. */
+  baseUrl: string;
+  /** `Prefer: handling=lenient`: unknown search parameters are ignored, not refused. */
+  lenient?: boolean;
+}
+
+const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
+const MAX_WRITE_ATTEMPTS = 5;
+
+/**
+ * The serialised form of resources this repository returned from a write, so the HTTP layer can
+ * send the stored bytes instead of serialising the same object again.
+ */
+export const storedJson = new WeakMap<object, string>();
+
+/**
+ * FHIR interactions on top of the store, as Medplum's router expects them: every write is
+ * validated here and then stored with a new version; reads map deleted resources to 410.
+ * The router builds conditional interactions, batches and transactions from these methods.
+ */
+export class KnutepunktRepository extends FhirRepository {
+  readonly store: ResourceStore;
+  readonly context: RequestContext;
+  private readonly validate: Validator;
+
+  constructor(store: ResourceStore, context: RequestContext, validate: Validator) {
+    super();
+    this.store = store;
+    this.context = context;
+    this.validate = validate;
+  }
+
+  setMode(): void {
+    // One database role serves reads and writes; read replicas are a deployment concern.
+  }
+
+  generateId(): string {
+    return randomUUID();
+  }
+
+  async createResource<T extends Resource>(resource: T, options?: CreateResourceOptions): Promise<WithId<T>> {
+    checkType(resource.resourceType);
+    const id = options?.assignedId && resource.id ? resource.id : this.generateId();
+    const candidate = { ...resource, id } as WithId<T>;
+    this.validate(candidate);
+    return this.writeVersion(candidate, undefined, 'POST');
+  }
+
+  async updateResource<T extends Resource>(resource: T, options?: UpdateResourceOptions): Promise<WithId<T>> {
+    checkType(resource.resourceType);
+    const id = resource.id;
+    if (!id || !ID_PATTERN.test(id)) {
+      throw new OperationOutcomeError(badRequest('Resource id must be 1-64 letters, digits, "-" or "."', 'id'));
+    }
+    this.validate(resource);
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.store.readCurrent(this.context.tenant, resource.resourceType, id);
+      if (options?.ifMatch !== undefined && String(current?.version) !== options.ifMatch) {
+        throw new OperationOutcomeError(preconditionFailed);
+      }
+      if (current && !current.deleted && current.content && sameContent(current.content, resource)) {
+        // An update that changes nothing makes no new version.
+        return parseStored<WithId<T>>(current.content);
+      }
+      try {
+        return await this.writeVersion(resource as WithId<T>, current, 'PUT');
+      } catch (err) {
+        if (!this.isRetryableConflict(err, attempt)) {
+          throw toConflict(err, options?.ifMatch !== undefined);
+        }
+      }
+    }
+  }
+
+  async patchResource<T extends Resource>(
+    resourceType: T['resourceType'],
+    id: string,
+    patch: Operation[] | Parameters,
+    options?: UpdateResourceOptions
+  ): Promise<WithId<T>> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.readCurrentOrThrow(resourceType, id);
+      if (options?.ifMatch !== undefined && String(current.version) !== options.ifMatch) {
+        throw new OperationOutcomeError(preconditionFailed);
+      }
+      const patched = applyAnyPatch(parseStored<WithId<T>>(current.content as string), patch);
+      if (patched.resourceType !== resourceType || patched.id !== id) {
+        throw new OperationOutcomeError(badRequest('A patch may not change resourceType or id'));
+      }
+      this.validate(patched);
+      if (sameContent(current.content as string, patched)) {
+        return parseStored<WithId<T>>(current.content as string);
+      }
+      try {
+        return await this.writeVersion(patched, current, 'PATCH');
+      } catch (err) {
+        if (!this.isRetryableConflict(err, attempt)) {
+          throw toConflict(err, options?.ifMatch !== undefined);
+        }
+      }
+    }
+  }
+
+  async deleteResource(resourceType: string, id: string, options?: DeleteResourceOptions): Promise<void> {
+    checkType(resourceType);
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.store.readCurrent(this.context.tenant, resourceType, id);
+      if (!current) {
+        throw new OperationOutcomeError(notFound);
+      }
+      if (options?.ifMatch !== undefined && String(current.version) !== options.ifMatch) {
+        throw new OperationOutcomeError(preconditionFailed);
+      }
+      if (current.deleted) {
+        return; // Deleting a deleted resource changes nothing.
+      }
+      try {
+        await this.store.writeDeletion(
+          this.context.tenant,
+          resourceType,
+          id,
+          current.version + 1,
+          nextTimestamp(current.lastUpdated)
+        );
+        return;
+      } catch (err) {
+        if (!this.isRetryableConflict(err, attempt)) {
+          throw toConflict(err, options?.ifMatch !== undefined);
+        }
+      }
+    }
+  }
+
+  async readResource<T extends Resource>(resourceType: string, id: string): Promise<WithId<T>> {
+    const current = await this.readCurrentOrThrow(resourceType, id);
+    return parseStored<WithId<T>>(current.content as string);
+  }
+
+  async readVersion<T extends Resource>(resourceType: string, id: string, vid: string): Promise<WithId<T>> {
+    checkType(resourceType);
+    const version = Number(vid);
+    const stored = Number.isInteger(version)
+      ? await this.store.readVersion(this.context.tenant, resourceType, id, version)
+      : undefined;
+    if (!stored) {
+      throw new OperationOutcomeError(notFound);
+    }
+    if (stored.deleted || !stored.content) {
+      throw new OperationOutcomeError(gone);
+    }
+    return parseStored<WithId<T>>(stored.content);
+  }
+
+  async readReference<T extends Resource>(reference: Reference<T>): Promise<WithId<T>> {
+    const [type, id] = reference.reference?.split('/') ?? [];
+    if (!type || !id) {
+      throw new OperationOutcomeError(badRequest(`Cannot read reference "${reference.reference}"`));
+    }
+    return this.readResource<T>(type, id);
+  }
+
+  async readReferences<T extends Resource>(references: readonly Reference<T>[]): Promise<(T | Error)[]> {
+    return Promise.all(
+      references.map((r) =>
+        this.readReference(r).catch((err: unknown) => new OperationOutcomeError(normalizeOperationOutcome(err)))
+      )
+    );
+  }
+
+  async readHistory<T extends Resource>(resourceType: string, id: string, options?: ReadHistoryOptions): Promise<Bundle<WithId<T>>> {
+    await this.readCurrentOrExists(resourceType, id);
+    const rows = await this.store.history(
+      { tenant: this.context.tenant, resourceType, id },
+      { count: options?.limit ?? 100 }
+    );
+    return JSON.parse(historyBundle(rows, this.context.baseUrl, {})) as Bundle<WithId<T>>;
+  }
+
+  async search<T extends Resource>(searchRequest: SearchRequest<T>): Promise<Bundle<WithId<T>>> {
+    checkType(searchRequest.resourceType);
+    const page = await this.store.search(searchRequest, this.context);
+    return JSON.parse(searchBundle(searchRequest, page, this.context.baseUrl)) as Bundle<WithId<T>>;
+  }
+
+  async searchByReference<T extends Resource>(
+    searchRequest: SearchRequest<T>,
+    referenceField: string,
+    references: string[]
+  ): Promise<Record<string, WithId<T>[]>> {
+    const results: Record<string, WithId<T>[]> = {};
+    for (const reference of references) {
+      const request = parseSearchRequest<T>(searchRequest.resourceType, {});
+      request.filters = [...(searchRequest.filters ?? []), { code: referenceField, operator: 'eq', value: reference }];
+      request.count = searchRequest.count;
+      results[reference] = await this.searchResources(request);
+    }
+    return results;
+  }
+
+  async withTransaction<TResult>(callback: (txRepo: this) => Promise<TResult>, options?: TransactionOptions): Promise<TResult> {
+    if (this.store.db.inTransaction) {
+      return callback(this);
+    }
+    return this.store.transaction(
+      (txStore) => callback(new KnutepunktRepository(txStore, this.context, this.validate) as this),
+      { serializable: options?.serializable }
+    );
+  }
+
+  /** Stamps id, version and time on the resource and writes it; returns what was stored. */
+  private async writeVersion<T extends Resource>(
+    resource: WithId<T>,
+    current: StoredVersion | undefined,
+    method: 'POST' | 'PUT' | 'PATCH'
+  ): Promise<WithId<T>> {
+    const version = (current?.version ?? 0) + 1;
+    const saved = {
+      ...resource,
+      meta: { ...resource.meta, versionId: String(version), lastUpdated: nextTimestamp(current?.lastUpdated) },
+    } as WithId<T>;
+    const content = await this.store.writeResource(this.context.tenant, saved, version, method);
+    storedJson.set(saved, content);
+    return saved;
+  }
+
+  private async readCurrentOrThrow(resourceType: string, id: string): Promise<StoredVersion> {
+    checkType(resourceType);
+    const current = await this.store.readCurrent(this.context.tenant, resourceType, id);
+    if (!current) {
+      throw new OperationOutcomeError(notFound);
+    }
+    if (current.deleted || !current.content) {
+      throw new OperationOutcomeError(gone);
+    }
+    return current;
+  }
+
+  private async readCurrentOrExists(resourceType: string, id: string): Promise<void> {
+    checkType(resourceType);
+    if (!(await this.store.readCurrent(this.context.tenant, resourceType, id))) {
+      throw new OperationOutcomeError(notFound);
+    }
+  }
+
+  /** A lost race against another writer is retried, except inside a transaction (which is aborted). */
+  private isRetryableConflict(err: unknown, attempt: number): boolean {
+    return sqlState(err) === SqlState.uniqueViolation && !this.store.db.inTransaction && attempt < MAX_WRITE_ATTEMPTS;
+  }
+}
+
+function checkType(resourceType: string): void {
+  if (!isKnownResourceType(resourceType)) {
+    throw new OperationOutcomeError(notFound);
+  }
+}
+
+function toConflict(err: unknown, hadIfMatch: boolean): unknown {
+  if (sqlState(err) !== SqlState.uniqueViolation) {
+    return err;
+  }
+  return new OperationOutcomeError(
+    hadIfMatch ? preconditionFailed : conflict('The resource was changed by another request at the same time')
+  );
+}
+
+function parseStored<T>(content: string): T {
+  const resource = JSON.parse(content) as T;
+  storedJson.set(resource as object, content);
+  return resource;
+}
+
+/** Equal apart from the server-managed meta fields. */
+function sameContent(storedContent: string, resource: Resource): boolean {
+  const strip = (r: Resource): string => {
+    const meta = { ...r.meta };
+    delete meta.versionId;
+    delete meta.lastUpdated;
+    return JSON.stringify({ ...r, meta: Object.keys(meta).length ? meta : undefined });
+  };
+  return strip(JSON.parse(storedContent) as Resource) === strip(resource);
+}
+
+/** Now, but never earlier than or equal to the previous version's time, so versions order by time. */
+function nextTimestamp(previous?: string): string {
+  const now = Date.now();
+  const prev = previous ? Date.parse(previous) : 0;
+  return new Date(Math.max(now, prev + 1)).toISOString();
+}
+
+function applyAnyPatch<T extends Resource>(resource: T, patch: Operation[] | Parameters): T {
+  try {
+    if (Array.isArray(patch)) {
+      const errors = applyPatch(resource, patch).filter(Boolean);
+      if (errors.length > 0) {
+        throw new OperationOutcomeError(badRequest(errors.map((e) => (e as Error).message).join('; ')));
+      }
+    } else {
+      fhirpathPatchTypedValue(toTypedValue(resource), parseFhirPathPatchParameters(patch));
+    }
+  } catch (err) {
+    throw new OperationOutcomeError(normalizeOperationOutcome(err));
+  }
+  return resource;
+}

@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import compress from '@fastify/compress';
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../services.ts';
+import { registerErrorHandler } from './errors.ts';
+import { registerFhirRoutes } from './fhir-routes.ts';
+import { registerHealth } from './health.ts';
+import { registerBodyParsers } from './negotiation.ts';
+
+/** Builds the HTTP server: logging with request ids, gzip, body limits, FHIR routes and health. */
+export async function buildApp(services: Services): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: services.config.bodyLimit,
+    logger: {
+      level: services.config.logLevel,
+      // Paths only: query strings can carry identifiers such as a fødselsnummer.
+      serializers: {
+        req: (req) => ({ method: req.method, path: req.url.split('?')[0], requestId: req.id }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+      redact: ['req.headers.authorization', 'req.headers.dpop', 'req.headers.cookie'],
+    },
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+    routerOptions: { maxParamLength: 200 },
+  });
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('X-Request-Id', req.id);
+  });
+  await app.register(compress, { global: true, threshold: 1024, encodings: ['gzip', 'deflate'] });
+  registerBodyParsers(app);
+  registerErrorHandler(app);
+  registerHealth(app, services);
+  registerFhirRoutes(app, services);
+  return app;
+}

@@ -1,0 +1,156 @@
+import { allOk, badRequest, created, getStatus, isOperationOutcome, OperationOutcomeError } from '@medplum/core';
+import type { FhirRequest, HttpMethod } from '@medplum/fhir-router';
+import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { historyInteraction } from '../fhir/interactions/history.ts';
+import { readInteraction } from '../fhir/interactions/read.ts';
+import type { FhirResult } from '../fhir/interactions/result.ts';
+import { searchInteraction } from '../fhir/interactions/search.ts';
+import type { RequestContext } from '../fhir/repository.ts';
+import { storedJson } from '../fhir/repository.ts';
+import type { QueryRecord } from '../fhir/search-request.ts';
+import type { Services } from '../services.ts';
+import { DEFAULT_TENANT } from '../services.ts';
+import { responseType } from './negotiation.ts';
+
+type Params = { type?: string; id?: string; vid?: string };
+
+/** The FHIR REST API under /fhir: reads, searches and history answered directly, writes through Medplum's router. */
+export function registerFhirRoutes(app: FastifyInstance, services: Services): void {
+  const context = (req: FastifyRequest): RequestContext => ({
+    tenant: DEFAULT_TENANT,
+    baseUrl: services.config.baseUrl ?? `${req.protocol}://${req.host}/fhir`,
+    lenient: /handling\s*=\s*lenient/i.test(String(req.headers.prefer ?? '')),
+  });
+  const repo = (req: FastifyRequest) => services.repository(context(req));
+
+  app.get('/fhir/metadata', async (req, reply) => {
+    send(reply, req, { status: 200, body: services.capabilityStatement });
+  });
+
+  app.get<{ Params: Params }>('/fhir/:type/:id', async (req, reply) => {
+    const { type, id } = req.params as Required<Params>;
+    const result = await readInteraction(services.store, context(req), type, id);
+    const ifNoneMatch = req.headers['if-none-match'];
+    if (ifNoneMatch && ifNoneMatch.replace(/^W\//, '') === `"${result.versionId}"`) {
+      reply.header('ETag', `W/"${result.versionId}"`).code(304).send();
+      return;
+    }
+    send(reply, req, result);
+  });
+
+  app.get<{ Params: Params }>('/fhir/:type/:id/_history/:vid', async (req, reply) => {
+    const { type, id, vid } = req.params as Required<Params>;
+    send(reply, req, await readInteraction(services.store, context(req), type, id, vid));
+  });
+
+  app.get<{ Params: Params }>('/fhir/:type', async (req, reply) => {
+    send(reply, req, await searchInteraction(repo(req), req.params.type as string, req.query as QueryRecord));
+  });
+
+  app.post<{ Params: Params }>('/fhir/:type/_search', async (req, reply) => {
+    const body = (req.body ?? {}) as QueryRecord;
+    if (typeof body !== 'object' || Array.isArray(body) || req.headers['content-type']?.includes('json')) {
+      throw new OperationOutcomeError(badRequest('POST _search takes an application/x-www-form-urlencoded body'));
+    }
+    const query = { ...(req.query as QueryRecord), ...body };
+    send(reply, req, await searchInteraction(repo(req), req.params.type as string, query));
+  });
+
+  app.get('/fhir/_history', async (req, reply) => {
+    send(reply, req, await historyInteraction(repo(req), req.query as QueryRecord));
+  });
+  app.get<{ Params: Params }>('/fhir/:type/_history', async (req, reply) => {
+    send(reply, req, await historyInteraction(repo(req), req.query as QueryRecord, req.params.type));
+  });
+  app.get<{ Params: Params }>('/fhir/:type/:id/_history', async (req, reply) => {
+    send(reply, req, await historyInteraction(repo(req), req.query as QueryRecord, req.params.type, req.params.id));
+  });
+
+  // Writes, conditional interactions, batch and transaction go through Medplum's router.
+  const viaRouter = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const url = req.url.slice('/fhir'.length) || '/';
+    const fhirRequest: FhirRequest = {
+      method: req.method as HttpMethod,
+      url,
+      pathname: '',
+      body: req.body,
+      params: {},
+      query: {},
+      headers: req.headers,
+    };
+    const [outcome, resource] = await services.router.handleRequest(fhirRequest, repo(req));
+    sendRouterResult(reply, req, context(req).baseUrl, outcome, resource);
+  };
+  app.post('/fhir', viaRouter);
+  app.post('/fhir/:type', viaRouter);
+  app.put('/fhir/:type', viaRouter);
+  app.put('/fhir/:type/:id', viaRouter);
+  app.patch('/fhir/:type', viaRouter);
+  app.patch('/fhir/:type/:id', viaRouter);
+  app.delete('/fhir/:type', viaRouter);
+  app.delete('/fhir/:type/:id', viaRouter);
+}
+
+function sendRouterResult(
+  reply: FastifyReply,
+  req: FastifyRequest,
+  baseUrl: string,
+  outcome: OperationOutcome,
+  resource?: Resource
+): void {
+  let status = getStatus(outcome);
+  if (status >= 400) {
+    throw new OperationOutcomeError(outcome);
+  }
+  if (!resource || isOperationOutcome(resource)) {
+    send(reply, req, { status, body: JSON.stringify(resource ?? outcome) });
+    return;
+  }
+  const versionId = resource.meta?.versionId;
+  // An update that created the resource (its first version) is a create.
+  if (req.method === 'PUT' && status === 200 && versionId === '1') {
+    status = 201;
+  }
+  const isWrite = req.method !== 'GET' && resource.resourceType !== 'Bundle';
+  const result: FhirResult = {
+    status,
+    body: storedJson.get(resource) ?? JSON.stringify(resource),
+    versionId,
+    lastUpdated: resource.meta?.lastUpdated,
+    location: isWrite && resource.id ? `${baseUrl}/${resource.resourceType}/${resource.id}` : undefined,
+  };
+  if (isWrite) {
+    const prefer = String(req.headers.prefer ?? '');
+    if (/return\s*=\s*minimal/i.test(prefer)) {
+      result.body = '';
+    } else if (/return\s*=\s*OperationOutcome/i.test(prefer)) {
+      result.body = JSON.stringify(status === 201 ? created : allOk);
+    }
+  }
+  send(reply, req, result);
+}
+
+/** Sends an interaction's result with the FHIR headers that belong to it. */
+export function send(reply: FastifyReply, req: FastifyRequest, result: FhirResult): void {
+  const type = responseType(req);
+  if (result.versionId) {
+    reply.header('ETag', `W/"${result.versionId}"`);
+  }
+  if (result.lastUpdated) {
+    reply.header('Last-Modified', new Date(result.lastUpdated).toUTCString());
+  }
+  if (result.location && result.versionId) {
+    const url = `${result.location}/_history/${result.versionId}`;
+    if (result.status === 201) {
+      reply.header('Location', url);
+    }
+    reply.header('Content-Location', url);
+  }
+  reply.code(result.status);
+  if (result.body === '') {
+    reply.send();
+    return;
+  }
+  reply.type(`${type}; charset=utf-8`).send(result.body);
+}

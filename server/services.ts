@@ -1,0 +1,51 @@
+import { FhirRouter } from '@medplum/fhir-router';
+import type { Config } from './config.ts';
+import { buildCapabilityStatement } from './fhir/capability.ts';
+import { loadBaseDefinitions } from './fhir/definitions.ts';
+import type { RequestContext } from './fhir/repository.ts';
+import { KnutepunktRepository } from './fhir/repository.ts';
+import type { Database } from './store/db/database.ts';
+import { openDatabase } from './store/db/open.ts';
+import { migrate } from './store/migrate.ts';
+import { ResourceStore } from './store/resource-store.ts';
+import { SearchParamRegistry } from './store/search/registry.ts';
+import type { Validator } from './validation/validator.ts';
+import { validateBase } from './validation/validator.ts';
+
+/** The default tenant until municipalities become tenants. */
+export const DEFAULT_TENANT = 'default';
+
+/** Everything a running server holds, built once at start and passed to the HTTP layer. */
+export interface Services {
+  config: Config;
+  db: Database;
+  store: ResourceStore;
+  router: FhirRouter;
+  validate: Validator;
+  /** The CapabilityStatement as JSON text, generated from what this server supports. */
+  capabilityStatement: string;
+  /** A repository for one request. */
+  repository(context: RequestContext): KnutepunktRepository;
+  close(): Promise<void>;
+}
+
+/** Opens storage, brings its schema up to date and loads definitions. */
+export async function createServices(config: Config, db?: Database): Promise<Services> {
+  loadBaseDefinitions();
+  const database = db ?? (await openDatabase(config));
+  await migrate(database);
+  const registry = await SearchParamRegistry.load(database);
+  const store = new ResourceStore(database, registry);
+  const router = new FhirRouter();
+  const validate = validateBase;
+  return {
+    config,
+    db: database,
+    store,
+    router,
+    validate,
+    capabilityStatement: JSON.stringify(buildCapabilityStatement(registry)),
+    repository: (context) => new KnutepunktRepository(store, context, validate),
+    close: () => database.close(),
+  };
+}

@@ -1,0 +1,55 @@
+/** A row as the database returns it: column name to value. */
+export type Row = Record<string, unknown>;
+
+/**
+ * The one database interface the store is written against. Both drivers (PostgreSQL over the
+ * network, PGlite in-process) run the same SQL text with `$n` parameters, so no query is
+ * written twice.
+ */
+export interface Database {
+  /** Runs one statement and returns its rows. */
+  query<T extends object = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs `fn` inside one transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: Database) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** True when this handle is already inside a transaction. */
+  readonly inTransaction: boolean;
+  /** Which engine answers: used only for health output and for the few places the engines differ. */
+  readonly engine: 'postgres' | 'pglite';
+  close(): Promise<void>;
+}
+
+export interface TransactionOptions {
+  /** Run at SERIALIZABLE isolation, retried on serialization failure (conditional writes). */
+  serializable?: boolean;
+}
+
+/** SQLSTATE codes the store reacts to. */
+export const SqlState = {
+  uniqueViolation: '23505',
+  serializationFailure: '40001',
+  deadlockDetected: '40P01',
+  queryCanceled: '57014',
+} as const;
+
+/** Reads the SQLSTATE of a driver error, whichever driver threw it. */
+export function sqlState(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Retries `fn` when PostgreSQL reports a serialization failure or deadlock between transactions. */
+export async function withRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const state = sqlState(err);
+      const retryable =
+        state === SqlState.serializationFailure || state === SqlState.deadlockDetected || state === SqlState.uniqueViolation;
+      if (!retryable || attempt >= attempts) {
+        throw err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+    }
+  }
+}

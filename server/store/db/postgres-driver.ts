@@ -1,0 +1,53 @@
+import postgres from 'postgres';
+import type { Database, Row, TransactionOptions } from './database.ts';
+import { withRetry } from './database.ts';
+
+type Sql = postgres.Sql | postgres.TransactionSql;
+
+/** PostgreSQL through the `postgres` client: the production store. */
+export class PostgresDatabase implements Database {
+  readonly engine = 'postgres' as const;
+  private readonly sql: Sql;
+  private readonly root: postgres.Sql | undefined;
+  readonly inTransaction: boolean;
+
+  private constructor(sql: Sql, root: postgres.Sql | undefined, inTransaction: boolean) {
+    this.sql = sql;
+    this.root = root;
+    this.inTransaction = inTransaction;
+  }
+
+  /** Opens a pool on `url`; `max` bounds the connections this process holds. */
+  static connect(url: string, max = 10): PostgresDatabase {
+    const sql = postgres(url, {
+      max,
+      onnotice: () => undefined,
+      connection: { application_name: 'knutepunkt' },
+    });
+    return new PostgresDatabase(sql, sql, false);
+  }
+
+  async query<T extends object = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+    const rows = await this.sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true });
+    return rows as unknown as T[];
+  }
+
+  async transaction<T>(fn: (tx: Database) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    if (this.inTransaction) {
+      return fn(this);
+    }
+    const root = this.root;
+    if (!root) {
+      throw new Error('transaction on a closed handle');
+    }
+    const run = (): Promise<T> =>
+      root.begin(options.serializable ? 'isolation level serializable' : '', (tx) =>
+        fn(new PostgresDatabase(tx, undefined, true))
+      ) as Promise<T>;
+    return options.serializable ? withRetry(run) : run();
+  }
+
+  async close(): Promise<void> {
+    await this.root?.end({ timeout: 5 });
+  }
+}

@@ -1,0 +1,154 @@
+import { badRequest, OperationOutcomeError } from '@medplum/core';
+import type { Database } from '../db/database.ts';
+import type { SearchPlan, SortKey } from './plan.ts';
+import type { SqlParams } from './sql.ts';
+
+/** Where a page starts: after (or, going back, before) the row whose sort values these are. */
+export interface Cursor {
+  values: (string | null)[];
+  backward: boolean;
+}
+
+export interface PageRow {
+  id: string;
+  content: string;
+  keys: (string | null)[];
+}
+
+export interface SearchPage {
+  rows: PageRow[];
+  /** Cursor of the page after this one, if any. */
+  next?: Cursor;
+  /** Cursor of the page before this one, if any. */
+  previous?: Cursor;
+  total?: number;
+}
+
+/** Encodes a cursor as an opaque URL-safe token. */
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.backward ? 1 : 0, cursor.values])).toString('base64url');
+}
+
+/** Decodes a `_cursor` token; a token that is not one of ours is a 400. */
+export function decodeCursor(token: string, keyCount: number): Cursor {
+  try {
+    const [backward, values] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as [number, unknown[]];
+    if (!Array.isArray(values) || values.length !== keyCount || !values.every((v) => v === null || typeof v === 'string')) {
+      throw new Error('shape');
+    }
+    return { backward: backward === 1, values: values as (string | null)[] };
+  } catch {
+    throw new OperationOutcomeError(badRequest('Invalid _cursor: it does not belong to this search', '_cursor'));
+  }
+}
+
+interface OrderedKey extends SortKey {
+  nullsLast: boolean;
+}
+
+/** Rows strictly after `values` in the order of `keys` (a lexicographic keyset condition). */
+function keysetCondition(keys: OrderedKey[], values: (string | null)[], params: SqlParams): string {
+  const alternatives: string[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const parts: string[] = [];
+    for (let j = 0; j < i; j++) {
+      const v = values[j];
+      parts.push(v === null ? `q.k${j} IS NULL` : `q.k${j} = ${params.add(v, keys[j].cast)}`);
+    }
+    const key = keys[i];
+    const v = values[i];
+    if (v === null) {
+      if (key.nullsLast) {
+        continue;
+      }
+      parts.push(`q.k${i} IS NOT NULL`);
+    } else {
+      const op = key.descending ? '<' : '>';
+      const placeholder = params.add(v, key.cast);
+      parts.push(key.nullsLast ? `(q.k${i} ${op} ${placeholder} OR q.k${i} IS NULL)` : `q.k${i} ${op} ${placeholder}`);
+    }
+    alternatives.push(`(${parts.join(' AND ')})`);
+  }
+  return alternatives.length ? `(${alternatives.join(' OR ')})` : 'false';
+}
+
+function stringify(value: unknown): string | null {
+  if (value === null || value === undefined) {
+    return null;
+  }
+  return value instanceof Date ? value.toISOString() : String(value);
+}
+
+/** Runs one page of a planned search with keyset paging, and the total when asked. */
+export async function executeSearch(
+  db: Database,
+  plan: SearchPlan,
+  options: { count: number; cursor?: Cursor; total?: 'none' | 'estimate' | 'accurate' }
+): Promise<SearchPage> {
+  const page: SearchPage = { rows: [] };
+  const whereSql = plan.where.join(' AND ');
+  if (options.total === 'accurate' || options.total === 'estimate') {
+    page.total = await countMatches(db, whereSql, plan.params.values.slice(0, plan.whereParamCount), options.total);
+  }
+  if (options.count === 0) {
+    return page;
+  }
+  const backward = options.cursor?.backward ?? false;
+  // Going back, every key runs in reverse: descending becomes ascending and nulls come first.
+  const keys: OrderedKey[] = plan.sort.map((k) => ({
+    ...k,
+    descending: backward ? !k.descending : k.descending,
+    nullsLast: !backward,
+  }));
+  const params = plan.params;
+  const select = keys.map((k, i) => `${k.expression} AS k${i}`).join(', ');
+  const order = keys.map((k, i) => `q.k${i} ${k.descending ? 'DESC' : 'ASC'} NULLS ${k.nullsLast ? 'LAST' : 'FIRST'}`).join(', ');
+  const after = options.cursor ? `WHERE ${keysetCondition(keys, options.cursor.values, params)}` : '';
+  const limit = params.add(options.count + 1);
+  const sql = `SELECT q.* FROM (SELECT r.id, r.content, ${select} FROM resource r WHERE ${whereSql}) q ${after} ORDER BY ${order} LIMIT ${limit}`;
+  const rows = await db.query<Record<string, unknown>>(sql, params.values);
+  const more = rows.length > options.count;
+  const pageRows = rows.slice(0, options.count).map((row) => ({
+    id: row.id as string,
+    content: row.content as string,
+    keys: keys.map((_, i) => stringify(row[`k${i}`])),
+  }));
+  if (backward) {
+    pageRows.reverse();
+  }
+  page.rows = pageRows;
+  const first = pageRows[0];
+  const last = pageRows.at(-1);
+  if (backward) {
+    if (more && first) {
+      page.previous = { values: first.keys, backward: true };
+    }
+    if (last) {
+      page.next = { values: last.keys, backward: false };
+    }
+  } else {
+    if (more && last) {
+      page.next = { values: last.keys, backward: false };
+    }
+    if (options.cursor && first) {
+      page.previous = { values: first.keys, backward: true };
+    }
+  }
+  return page;
+}
+
+async function countMatches(
+  db: Database,
+  whereSql: string,
+  values: readonly unknown[],
+  mode: 'estimate' | 'accurate'
+): Promise<number> {
+  if (mode === 'estimate') {
+    const rows = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM resource r WHERE ${whereSql}`, values);
+    const planJson = rows[0]?.['QUERY PLAN'];
+    const parsed = (typeof planJson === 'string' ? JSON.parse(planJson) : planJson) as { Plan: { 'Plan Rows': number } }[];
+    return Math.round(parsed[0]?.Plan?.['Plan Rows'] ?? 0);
+  }
+  const rows = await db.query<{ n: string | number }>(`SELECT count(*) AS n FROM resource r WHERE ${whereSql}`, values);
+  return Number(rows[0].n);
+}

@@ -1,0 +1,244 @@
+import { evalFhirPathTyped, toTypedValue } from '@medplum/core';
+import type { TypedValue } from '@medplum/core';
+import type {
+  Address,
+  CodeableConcept,
+  Coding,
+  ContactPoint,
+  HumanName,
+  Identifier,
+  Period,
+  Quantity,
+  Reference,
+  Resource,
+  Timing,
+} from '@medplum/fhirtypes';
+import type { IndexedParam, SearchParamRegistry } from './registry.ts';
+import { dateRange, NEG_INFINITY, normalizeString, numberRange, POS_INFINITY } from './values.ts';
+
+/** The index rows of one resource, one array per index table, ready to insert as JSON. */
+export interface IndexRows {
+  token: { p: number; s: string | null; c: string | null; d: string | null }[];
+  string: { p: number; n: string; e: string }[];
+  date: { p: number; l: string; h: string }[];
+  reference: { p: number; t: string | null; i: string | null; u: string | null; is: string | null; iv: string | null }[];
+  uri: { p: number; u: string }[];
+  number: { p: number; l: string; h: string }[];
+  quantity: { p: number; s: string | null; c: string | null; l: string; h: string }[];
+}
+
+export function emptyIndexRows(): IndexRows {
+  return { token: [], string: [], date: [], reference: [], uri: [], number: [], quantity: [] };
+}
+
+/**
+ * Evaluates every indexed search parameter of the resource's type (their FHIRPath expressions,
+ * parsed once at start) and turns the values into index rows.
+ */
+export function extractIndexRows(registry: SearchParamRegistry, resource: Resource): IndexRows {
+  const rows = emptyIndexRows();
+  const input = [toTypedValue(resource)];
+  for (const param of registry.indexedForType(resource.resourceType)) {
+    let values: TypedValue[];
+    try {
+      values = evalFhirPathTyped(param.details.parsedExpression, input);
+    } catch {
+      // An expression that cannot be evaluated on this resource indexes nothing, as no value.
+      continue;
+    }
+    for (const value of values) {
+      addValue(rows, param, value);
+    }
+  }
+  return dedupe(rows);
+}
+
+function addValue(rows: IndexRows, param: IndexedParam, typed: TypedValue): void {
+  const p = param.id;
+  const { type, value } = typed;
+  if (value === undefined || value === null) {
+    return;
+  }
+  switch (param.table) {
+    case 'token':
+      addTokens(rows, p, type, value);
+      break;
+    case 'string':
+      for (const text of stringsOf(type, value)) {
+        rows.string.push({ p, n: normalizeString(text), e: text });
+      }
+      break;
+    case 'date':
+      for (const range of dateRangesOf(type, value)) {
+        rows.date.push({ p, l: range.low, h: range.high });
+      }
+      break;
+    case 'reference':
+      addReference(rows, p, type, value);
+      break;
+    case 'uri':
+      if (typeof value === 'string') {
+        rows.uri.push({ p, u: value });
+      }
+      break;
+    case 'number':
+      if (typeof value === 'number') {
+        const range = numberRange(String(value));
+        if (range) {
+          rows.number.push({ p, l: range.low, h: range.high });
+        }
+      }
+      break;
+    case 'quantity':
+      addQuantity(rows, p, value as Quantity);
+      break;
+  }
+}
+
+function addTokens(rows: IndexRows, p: number, type: string, value: unknown): void {
+  const push = (s: string | undefined, c: string | undefined, d: string | undefined): void => {
+    if (s || c || d) {
+      rows.token.push({ p, s: s ?? null, c: c ?? null, d: d ?? null });
+    }
+  };
+  switch (type) {
+    case 'CodeableConcept': {
+      const cc = value as CodeableConcept;
+      for (const coding of cc.coding ?? []) {
+        push(coding.system, coding.code, coding.display ?? cc.text);
+      }
+      if (!cc.coding?.length && cc.text) {
+        push(undefined, undefined, cc.text);
+      }
+      break;
+    }
+    case 'Coding': {
+      const coding = value as Coding;
+      push(coding.system, coding.code, coding.display);
+      break;
+    }
+    case 'Identifier': {
+      const identifier = value as Identifier;
+      push(identifier.system, identifier.value, identifier.type?.text);
+      break;
+    }
+    case 'ContactPoint': {
+      const contact = value as ContactPoint;
+      push(contact.system, contact.value, undefined);
+      break;
+    }
+    default:
+      if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') {
+        push(undefined, String(value), undefined);
+      }
+  }
+}
+
+function stringsOf(type: string, value: unknown): string[] {
+  switch (type) {
+    case 'HumanName': {
+      const name = value as HumanName;
+      return [name.text, name.family, ...(name.given ?? []), ...(name.prefix ?? []), ...(name.suffix ?? [])].filter(
+        (s): s is string => !!s
+      );
+    }
+    case 'Address': {
+      const a = value as Address;
+      return [a.text, ...(a.line ?? []), a.city, a.district, a.state, a.postalCode, a.country].filter(
+        (s): s is string => !!s
+      );
+    }
+    default:
+      return typeof value === 'string' && value.length > 0 ? [value] : [];
+  }
+}
+
+function dateRangesOf(type: string, value: unknown): { low: string; high: string }[] {
+  switch (type) {
+    case 'Period': {
+      const period = value as Period;
+      const start = period.start ? dateRange(period.start) : undefined;
+      const end = period.end ? dateRange(period.end) : undefined;
+      return start || end ? [{ low: start?.low ?? NEG_INFINITY, high: end?.high ?? POS_INFINITY }] : [];
+    }
+    case 'Timing': {
+      const timing = value as Timing;
+      const ranges = (timing.event ?? []).map((e) => dateRange(e)).filter((r) => r !== undefined);
+      const bounds = timing.repeat?.boundsPeriod;
+      if (bounds) {
+        ranges.push(...dateRangesOf('Period', bounds));
+      }
+      return ranges;
+    }
+    default: {
+      const range = typeof value === 'string' ? dateRange(value) : undefined;
+      return range ? [range] : [];
+    }
+  }
+}
+
+function addReference(rows: IndexRows, p: number, type: string, value: unknown): void {
+  if (typeof value === 'string') {
+    // canonical or uri typed reference parameters
+    rows.reference.push({ p, t: null, i: null, u: value, is: null, iv: null });
+    return;
+  }
+  if (type !== 'Reference') {
+    return;
+  }
+  const ref = value as Reference;
+  const target = ref.reference ? parseReference(ref.reference) : undefined;
+  if (target || ref.identifier?.value) {
+    rows.reference.push({
+      p,
+      t: target?.type ?? null,
+      i: target?.id ?? null,
+      u: target?.url ?? null,
+      is: ref.identifier?.system ?? null,
+      iv: ref.identifier?.value ?? null,
+    });
+  }
+}
+
+/** Splits a literal reference into type and id; absolute URLs keep their full form too. */
+export function parseReference(reference: string): { type?: string; id?: string; url?: string } | undefined {
+  if (reference.startsWith('#')) {
+    return undefined;
+  }
+  const withoutVersion = reference.replace(/\/_history\/[^/]+$/, '');
+  const parts = withoutVersion.split('/');
+  const absolute = /^[a-z][a-z0-9+.-]*:/i.test(reference);
+  if (parts.length >= 2 && /^[A-Z][A-Za-z]+$/.test(parts.at(-2) ?? '') && /^[A-Za-z0-9\-.]{1,64}$/.test(parts.at(-1) ?? '')) {
+    return { type: parts.at(-2), id: parts.at(-1), url: absolute ? withoutVersion : undefined };
+  }
+  return { url: reference };
+}
+
+function addQuantity(rows: IndexRows, p: number, quantity: Quantity): void {
+  if (typeof quantity?.value !== 'number') {
+    return;
+  }
+  const range = numberRange(String(quantity.value));
+  if (range) {
+    rows.quantity.push({ p, s: quantity.system ?? null, c: quantity.code ?? quantity.unit ?? null, l: range.low, h: range.high });
+  }
+}
+
+/** The same value reached by two paths (e.g. `patient` and `subject`) is one row per parameter. */
+function dedupe(rows: IndexRows): IndexRows {
+  for (const key of Object.keys(rows) as (keyof IndexRows)[]) {
+    const list = rows[key] as object[];
+    if (list.length > 1) {
+      const seen = new Set<string>();
+      (rows[key] as object[]) = list.filter((row) => {
+        const k = JSON.stringify(row);
+        if (seen.has(k)) {
+          return false;
+        }
+        seen.add(k);
+        return true;
+      });
+    }
+  }
+  return rows;
+}

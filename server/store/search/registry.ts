@@ -1,0 +1,108 @@
+import { getSearchParameterDetails, getSearchParameters } from '@medplum/core';
+import type { SearchParameterDetails } from '@medplum/core';
+import type { SearchParameter } from '@medplum/fhirtypes';
+import type { Database } from '../db/database.ts';
+import { getResourceTypes } from '../../fhir/definitions.ts';
+
+/** The index table a search parameter's values are kept in. */
+export type IndexTable = 'token' | 'string' | 'date' | 'reference' | 'uri' | 'number' | 'quantity';
+
+/** One search parameter of one resource type, as the store indexes and queries it. */
+export interface IndexedParam {
+  /** Small integer id, unique per (resource type, code), stored on every index row. */
+  id: number;
+  code: string;
+  resourceType: string;
+  definition: SearchParameter;
+  details: SearchParameterDetails;
+  /** Where its values live; undefined for types not indexed yet (composite, special). */
+  table?: IndexTable;
+}
+
+/** Parameters answered from columns of the resource table, not from index tables. */
+export const COLUMN_PARAMS = new Set(['_id', '_lastUpdated']);
+
+const TABLE_BY_TYPE: Record<string, IndexTable> = {
+  token: 'token',
+  string: 'string',
+  date: 'date',
+  reference: 'reference',
+  uri: 'uri',
+  number: 'number',
+  quantity: 'quantity',
+};
+
+/**
+ * The search parameters of every resource type with their database ids. Only HL7 base
+ * parameters are taken from Medplum's definitions (Medplum adds its own, such as `_project`).
+ */
+export class SearchParamRegistry {
+  private readonly byType = new Map<string, Map<string, IndexedParam>>();
+
+  /** Loads the definitions and makes sure each parameter has an id in `search_param`. */
+  static async load(db: Database): Promise<SearchParamRegistry> {
+    const registry = new SearchParamRegistry();
+    const wanted: { resourceType: string; code: string; type: string; url: string; definition: SearchParameter }[] = [];
+    for (const resourceType of getResourceTypes()) {
+      for (const [code, definition] of Object.entries(getSearchParameters(resourceType) ?? {})) {
+        if (!definition.url?.startsWith('http://hl7.org/fhir/SearchParameter/')) {
+          continue;
+        }
+        wanted.push({ resourceType, code, type: definition.type as string, url: definition.url, definition });
+      }
+    }
+    await db.query(
+      `INSERT INTO search_param (resource_type, code, type, url)
+       SELECT x.resource_type, x.code, x.type, x.url
+       FROM jsonb_to_recordset($1::jsonb) AS x(resource_type text, code text, type text, url text)
+       ON CONFLICT (resource_type, code) DO NOTHING`,
+      [JSON.stringify(wanted.map(({ resourceType, code, type, url }) => ({ resource_type: resourceType, code, type, url })))]
+    );
+    const rows = await db.query<{ id: number; resource_type: string; code: string }>(
+      'SELECT id, resource_type, code FROM search_param'
+    );
+    const ids = new Map(rows.map((r) => [`${r.resource_type}/${r.code}`, Number(r.id)]));
+    for (const w of wanted) {
+      const id = ids.get(`${w.resourceType}/${w.code}`);
+      if (id === undefined) {
+        throw new Error(`search parameter ${w.resourceType}.${w.code} has no id`);
+      }
+      let params = registry.byType.get(w.resourceType);
+      if (!params) {
+        params = new Map();
+        registry.byType.set(w.resourceType, params);
+      }
+      params.set(w.code, {
+        id,
+        code: w.code,
+        resourceType: w.resourceType,
+        definition: w.definition,
+        details: getSearchParameterDetails(w.resourceType, w.definition),
+        table: COLUMN_PARAMS.has(w.code) ? undefined : TABLE_BY_TYPE[w.type],
+      });
+    }
+    return registry;
+  }
+
+  /** The parameter `code` of `resourceType`, or undefined when the type has none by that name. */
+  get(resourceType: string, code: string): IndexedParam | undefined {
+    return this.byType.get(resourceType)?.get(code);
+  }
+
+  /** All parameters of a resource type. */
+  forType(resourceType: string): IndexedParam[] {
+    return [...(this.byType.get(resourceType)?.values() ?? [])];
+  }
+
+  /** The parameters whose values are extracted into index tables when a resource is written. */
+  indexedForType(resourceType: string): IndexedParam[] {
+    let cached = this.indexedCache.get(resourceType);
+    if (!cached) {
+      cached = this.forType(resourceType).filter((p) => p.table !== undefined && p.details.parsedExpression);
+      this.indexedCache.set(resourceType, cached);
+    }
+    return cached;
+  }
+
+  private readonly indexedCache = new Map<string, IndexedParam[]>();
+}

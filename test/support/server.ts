@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../../server/config.ts';
+import type { Config } from '../../server/config.ts';
+import { buildApp } from '../../server/http/app.ts';
+import type { Services } from '../../server/services.ts';
+import { createServices } from '../../server/services.ts';
+import type { TestDatabase } from './database.ts';
+import { createTestDatabase } from './database.ts';
+
+/** A real server on a loopback port with its own database, for tests that speak HTTP. */
+export interface TestServer {
+  /** FHIR base URL, e.g. http://127.0.0.1:41234/fhir */
+  base: string;
+  /** Server root URL, e.g. http://127.0.0.1:41234 */
+  root: string;
+  services: Services;
+  app: FastifyInstance;
+  database: TestDatabase;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+  const database = await createTestDatabase();
+  const config = { ...loadConfig({ AUTH: 'off', LOG_LEVEL: 'silent' }), ...overrides };
+  const services = await createServices(config, database.db);
+  const app = await buildApp(services);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const root = `http://127.0.0.1:${port}`;
+  return {
+    base: `${root}/fhir`,
+    root,
+    services,
+    app,
+    database,
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
