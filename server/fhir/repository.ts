@@ -48,6 +48,9 @@ const MAX_WRITE_ATTEMPTS = 5;
  */
 export const storedJson = new WeakMap<object, string>();
 
+/** Resources whose write created them (a first version, or a deleted resource brought back). */
+export const createdByWrite = new WeakSet<object>();
+
 /**
  * FHIR interactions on top of the store, as Medplum's router expects them: every write is
  * validated here and then stored with a new version; reads map deleted resources to 410.
@@ -255,6 +258,9 @@ export class KnutepunktRepository extends FhirRepository {
     } as WithId<T>;
     const content = await this.store.writeResource(this.context.tenant, saved, version, method);
     storedJson.set(saved, content);
+    if (!current || current.deleted) {
+      createdByWrite.add(saved);
+    }
     return saved;
   }
 

@@ -7,7 +7,7 @@ import { readInteraction } from '../fhir/interactions/read.ts';
 import type { FhirResult } from '../fhir/interactions/result.ts';
 import { searchInteraction } from '../fhir/interactions/search.ts';
 import type { RequestContext } from '../fhir/repository.ts';
-import { storedJson } from '../fhir/repository.ts';
+import { createdByWrite, storedJson } from '../fhir/repository.ts';
 import type { QueryRecord } from '../fhir/search-request.ts';
 import type { Services } from '../services.ts';
 import { DEFAULT_TENANT } from '../services.ts';
@@ -108,8 +108,8 @@ function sendRouterResult(
     return;
   }
   const versionId = resource.meta?.versionId;
-  // An update that created the resource (its first version) is a create.
-  if (req.method === 'PUT' && status === 200 && versionId === '1') {
+  // An update that created the resource is answered as a create.
+  if (req.method === 'PUT' && status === 200 && createdByWrite.has(resource)) {
     status = 201;
   }
   const isWrite = req.method !== 'GET' && resource.resourceType !== 'Bundle';

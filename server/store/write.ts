@@ -57,7 +57,7 @@ const WRITE_SQL = `WITH r AS (
 )${INDEX_INSERTS.map(
   (t, i) => `, d${i} AS (DELETE FROM ${t.table} WHERE rkey = (SELECT rkey FROM r))
 , i${i} AS (INSERT INTO ${t.table} (tenant, param, rkey, ${t.columns})
-  SELECT $1, x.p, r.rkey, ${t.select} FROM r, jsonb_to_recordset($${9 + i}::jsonb) AS x(${t.record}))`
+  SELECT $1, x.p, r.rkey, ${t.select} FROM r, jsonb_to_recordset($${9 + i}::text::jsonb) AS x(${t.record}))`
 ).join('')}
 SELECT r.rkey, h.seq FROM r, h`;
 

@@ -1,5 +1,5 @@
 import { OperationOutcomeError, validateResource } from '@medplum/core';
-import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { OperationOutcome, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 
 /** Checks a resource before it is stored; throws an OperationOutcomeError listing every problem. */
 export type Validator = (resource: Resource) => void;
@@ -14,9 +14,46 @@ export const validateBase: Validator = (resource) => {
     validateResource(resource);
   } catch (err) {
     if (err instanceof OperationOutcomeError) {
-      const outcome: OperationOutcome = { ...err.outcome, resourceType: 'OperationOutcome', id: undefined };
+      const outcome: OperationOutcome = {
+        resourceType: 'OperationOutcome',
+        issue: err.outcome.issue.map((issue) => withConcreteLocation(resource, issue)),
+      };
       throw new OperationOutcomeError(outcome);
     }
     throw err;
   }
 };
+
+/**
+ * Medplum names choice elements by their definition (`Observation.value[x].value`); a client
+ * fixes its payload faster with the element it sent (`Observation.valueQuantity.value`).
+ */
+function withConcreteLocation(resource: Resource, issue: OperationOutcomeIssue): OperationOutcomeIssue {
+  const expression = issue.expression?.map((e) => concretePath(resource, e));
+  return expression ? { ...issue, expression } : issue;
+}
+
+function concretePath(resource: Resource, path: string): string {
+  if (!path.includes('[x]')) {
+    return path;
+  }
+  const segments = path.split('.');
+  let node: unknown = resource;
+  const out = [segments[0]];
+  for (const segment of segments.slice(1)) {
+    const m = /^([^[]+)(\[x\])?(\[\d+\])?$/.exec(segment);
+    let name = segment;
+    if (m?.[2] && node && typeof node === 'object') {
+      const prefix = m[1];
+      name = (Object.keys(node).find((k) => k.startsWith(prefix) && /^[A-Z]/.test(k.slice(prefix.length))) ?? `${prefix}[x]`) + (m[3] ?? '');
+    }
+    out.push(name);
+    const key = name.replace(/\[\d+\]$/, '');
+    const index = /\[(\d+)\]$/.exec(name)?.[1];
+    node = node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
+    if (index !== undefined && Array.isArray(node)) {
+      node = node[Number(index)];
+    }
+  }
+  return out.join('.');
+}

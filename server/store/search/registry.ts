@@ -54,7 +54,7 @@ export class SearchParamRegistry {
     await db.query(
       `INSERT INTO search_param (resource_type, code, type, url)
        SELECT x.resource_type, x.code, x.type, x.url
-       FROM jsonb_to_recordset($1::jsonb) AS x(resource_type text, code text, type text, url text)
+       FROM jsonb_to_recordset($1::text::jsonb) AS x(resource_type text, code text, type text, url text)
        ON CONFLICT (resource_type, code) DO NOTHING`,
       [JSON.stringify(wanted.map(({ resourceType, code, type, url }) => ({ resource_type: resourceType, code, type, url })))]
     );
