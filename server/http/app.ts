@@ -27,8 +27,9 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     },
     routerOptions: { maxParamLength: 200 },
   });
-  app.addHook('onSend', async (req, reply) => {
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header('X-Request-Id', req.id);
+    done();
   });
   await app.register(compress, { global: true, threshold: 1024, encodings: ['gzip', 'deflate'] });
   registerBodyParsers(app);

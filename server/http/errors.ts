@@ -54,7 +54,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (status === 500 && !(err instanceof OperationOutcomeError) && !body) {
       body = normalizeOperationOutcome(err);
     }
-    reply.code(status).type(`${FHIR_JSON}; charset=utf-8`).send(JSON.stringify(body));
+    return reply.code(status).type(`${FHIR_JSON}; charset=utf-8`).send(JSON.stringify(body));
   });
   app.setNotFoundHandler((_req, reply) => {
     reply.code(404).type(`${FHIR_JSON}; charset=utf-8`).send(JSON.stringify(outcome('not-found', 'No such endpoint')));

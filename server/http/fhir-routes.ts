@@ -1,6 +1,7 @@
 import { allOk, badRequest, created, getStatus, isOperationOutcome, OperationOutcomeError } from '@medplum/core';
 import type { FhirRequest, HttpMethod } from '@medplum/fhir-router';
-import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { Bundle, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import { resolveConditionalReferences } from '../fhir/conditional-references.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { historyInteraction } from '../fhir/interactions/history.ts';
 import { readInteraction } from '../fhir/interactions/read.ts';
@@ -25,7 +26,7 @@ export function registerFhirRoutes(app: FastifyInstance, services: Services): vo
   const repo = (req: FastifyRequest) => services.repository(context(req));
 
   app.get('/fhir/metadata', async (req, reply) => {
-    send(reply, req, { status: 200, body: services.capabilityStatement });
+    return send(reply, req, { status: 200, body: services.capabilityStatement });
   });
 
   app.get<{ Params: Params }>('/fhir/:type/:id', async (req, reply) => {
@@ -33,19 +34,18 @@ export function registerFhirRoutes(app: FastifyInstance, services: Services): vo
     const result = await readInteraction(services.store, context(req), type, id);
     const ifNoneMatch = req.headers['if-none-match'];
     if (ifNoneMatch && ifNoneMatch.replace(/^W\//, '') === `"${result.versionId}"`) {
-      reply.header('ETag', `W/"${result.versionId}"`).code(304).send();
-      return;
+      return reply.header('ETag', `W/"${result.versionId}"`).code(304).send();
     }
-    send(reply, req, result);
+    return send(reply, req, result);
   });
 
   app.get<{ Params: Params }>('/fhir/:type/:id/_history/:vid', async (req, reply) => {
     const { type, id, vid } = req.params as Required<Params>;
-    send(reply, req, await readInteraction(services.store, context(req), type, id, vid));
+    return send(reply, req, await readInteraction(services.store, context(req), type, id, vid));
   });
 
   app.get<{ Params: Params }>('/fhir/:type', async (req, reply) => {
-    send(reply, req, await searchInteraction(repo(req), req.params.type as string, req.query as QueryRecord));
+    return send(reply, req, await searchInteraction(repo(req), req.params.type as string, req.query as QueryRecord));
   });
 
   app.post<{ Params: Params }>('/fhir/:type/_search', async (req, reply) => {
@@ -54,21 +54,21 @@ export function registerFhirRoutes(app: FastifyInstance, services: Services): vo
       throw new OperationOutcomeError(badRequest('POST _search takes an application/x-www-form-urlencoded body'));
     }
     const query = { ...(req.query as QueryRecord), ...body };
-    send(reply, req, await searchInteraction(repo(req), req.params.type as string, query));
+    return send(reply, req, await searchInteraction(repo(req), req.params.type as string, query));
   });
 
   app.get('/fhir/_history', async (req, reply) => {
-    send(reply, req, await historyInteraction(repo(req), req.query as QueryRecord));
+    return send(reply, req, await historyInteraction(repo(req), req.query as QueryRecord));
   });
   app.get<{ Params: Params }>('/fhir/:type/_history', async (req, reply) => {
-    send(reply, req, await historyInteraction(repo(req), req.query as QueryRecord, req.params.type));
+    return send(reply, req, await historyInteraction(repo(req), req.query as QueryRecord, req.params.type));
   });
   app.get<{ Params: Params }>('/fhir/:type/:id/_history', async (req, reply) => {
-    send(reply, req, await historyInteraction(repo(req), req.query as QueryRecord, req.params.type, req.params.id));
+    return send(reply, req, await historyInteraction(repo(req), req.query as QueryRecord, req.params.type, req.params.id));
   });
 
   // Writes, conditional interactions, batch and transaction go through Medplum's router.
-  const viaRouter = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  const viaRouter = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const url = req.url.slice('/fhir'.length) || '/';
     const fhirRequest: FhirRequest = {
       method: req.method as HttpMethod,
@@ -78,9 +78,23 @@ export function registerFhirRoutes(app: FastifyInstance, services: Services): vo
       params: {},
       query: {},
       headers: req.headers,
+      // Transactions run as one database transaction (Medplum's router treats them as batches otherwise).
+      config: { transactions: true },
     };
-    const [outcome, resource] = await services.router.handleRequest(fhirRequest, repo(req));
-    sendRouterResult(reply, req, context(req).baseUrl, outcome, resource);
+    const repository = repo(req);
+    const body = req.body as Bundle | undefined;
+    const [outcome, resource] =
+      url === '/' && req.method === 'POST' && body?.resourceType === 'Bundle' && body.type === 'transaction'
+        ? await repository.withTransaction(async (tx) => {
+            await resolveConditionalReferences(body, tx);
+            const result = await services.router.handleRequest(fhirRequest, tx);
+            if (getStatus(result[0]) >= 400) {
+              throw new OperationOutcomeError(result[0]); // roll the whole transaction back
+            }
+            return result;
+          })
+        : await services.router.handleRequest(fhirRequest, repository);
+    return sendRouterResult(reply, req, context(req).baseUrl, outcome, resource);
   };
   app.post('/fhir', viaRouter);
   app.post('/fhir/:type', viaRouter);
@@ -98,14 +112,13 @@ function sendRouterResult(
   baseUrl: string,
   outcome: OperationOutcome,
   resource?: Resource
-): void {
+): FastifyReply {
   let status = getStatus(outcome);
   if (status >= 400) {
     throw new OperationOutcomeError(outcome);
   }
   if (!resource || isOperationOutcome(resource)) {
-    send(reply, req, { status, body: JSON.stringify(resource ?? outcome) });
-    return;
+    return send(reply, req, { status, body: JSON.stringify(resource ?? outcome) });
   }
   const versionId = resource.meta?.versionId;
   // An update that created the resource is answered as a create.
@@ -128,11 +141,14 @@ function sendRouterResult(
       result.body = JSON.stringify(status === 201 ? created : allOk);
     }
   }
-  send(reply, req, result);
+  return send(reply, req, result);
 }
 
-/** Sends an interaction's result with the FHIR headers that belong to it. */
-export function send(reply: FastifyReply, req: FastifyRequest, result: FhirResult): void {
+/**
+ * Sends an interaction's result with the FHIR headers that belong to it. Handlers return the reply
+ * so Fastify waits for it (large bodies are compressed asynchronously).
+ */
+export function send(reply: FastifyReply, req: FastifyRequest, result: FhirResult): FastifyReply {
   const type = responseType(req);
   if (result.versionId) {
     reply.header('ETag', `W/"${result.versionId}"`);
@@ -149,8 +165,7 @@ export function send(reply: FastifyReply, req: FastifyRequest, result: FhirResul
   }
   reply.code(result.status);
   if (result.body === '') {
-    reply.send();
-    return;
+    return reply.send();
   }
-  reply.type(`${type}; charset=utf-8`).send(result.body);
+  return reply.type(`${type}; charset=utf-8`).send(result.body);
 }

@@ -6,9 +6,9 @@ export function registerHealth(app: FastifyInstance, services: Services): void {
   app.get('/healthz', async (_req, reply) => {
     try {
       await services.db.query('SELECT 1');
-      reply.send({ status: 'ok', storage: services.db.engine });
+      return reply.send({ status: 'ok', storage: services.db.engine });
     } catch {
-      reply.code(503).send({ status: 'unavailable', storage: services.db.engine });
+      return reply.code(503).send({ status: 'unavailable', storage: services.db.engine });
     }
   });
 }
