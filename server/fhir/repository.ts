@@ -40,7 +40,7 @@ export interface RequestContext {
 }
 
 const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
-const MAX_WRITE_ATTEMPTS = 5;
+const MAX_WRITE_ATTEMPTS = 10;
 
 /**
  * The serialised form of resources this repository returned from a write, so the HTTP layer can
