@@ -69,7 +69,7 @@ function parseInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, mi
     return fallback;
   }
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, not "${raw}"`);
   }
   return value;

@@ -16,7 +16,9 @@ function link(relation: string, url: string): string {
 /** The searchset Bundle of one page, with self/next/previous links that carry keyset cursors. */
 export function searchBundle(request: SearchRequest, page: SearchPage, baseUrl: string): string {
   const base = `${baseUrl}/${request.resourceType}`;
-  const query = formatSearchQuery({ ...request, cursor: undefined });
+  // Links show the search as it was run: without parameters ignored under lenient handling.
+  const filters = request.filters?.filter((f) => !page.ignored.includes(f.code));
+  const query = formatSearchQuery({ ...request, filters, cursor: undefined });
   const withCursor = (token: string): string => `${base}${query ? `${query}&` : '?'}_cursor=${token}`;
   const links = [link('self', request.cursor ? withCursor(request.cursor) : `${base}${query}`)];
   if (page.next) {

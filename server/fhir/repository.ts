@@ -22,7 +22,7 @@ import type {
   UpdateResourceOptions,
 } from '@medplum/fhir-router';
 import { FhirRepository } from '@medplum/fhir-router';
-import type { Bundle, Parameters, Reference, Resource } from '@medplum/fhirtypes';
+import type { Bundle, OperationOutcome, Parameters, Reference, Resource } from '@medplum/fhirtypes';
 import { SqlState, sqlState } from '../store/db/database.ts';
 import type { StoredVersion } from '../store/read.ts';
 import type { ResourceStore } from '../store/resource-store.ts';
@@ -235,6 +235,25 @@ export class KnutepunktRepository extends FhirRepository {
     return results;
   }
 
+  async conditionalUpdate<T extends Resource>(
+    resource: T,
+    search: SearchRequest,
+    options?: CreateResourceOptions & UpdateResourceOptions
+  ): Promise<{ resource: WithId<T>; outcome: OperationOutcome }> {
+    requireCriteria(search);
+    return super.conditionalUpdate(resource, search, options);
+  }
+
+  async conditionalDelete(search: SearchRequest): Promise<void> {
+    requireCriteria(search);
+    return super.conditionalDelete(search);
+  }
+
+  async conditionalPatch(search: SearchRequest, patch: Operation[], options?: UpdateResourceOptions): Promise<WithId<Resource>> {
+    requireCriteria(search);
+    return super.conditionalPatch(search, patch, options);
+  }
+
   async withTransaction<TResult>(callback: (txRepo: this) => Promise<TResult>, options?: TransactionOptions): Promise<TResult> {
     if (this.store.db.inTransaction) {
       return callback(this);
@@ -256,7 +275,7 @@ export class KnutepunktRepository extends FhirRepository {
       ...resource,
       meta: { ...resource.meta, versionId: String(version), lastUpdated: nextTimestamp(current?.lastUpdated) },
     } as WithId<T>;
-    const content = await this.store.writeResource(this.context.tenant, saved, version, method);
+    const content = await this.store.writeResource(this.context.tenant, saved, version, method, this.context.baseUrl);
     storedJson.set(saved, content);
     if (!current || current.deleted) {
       createdByWrite.add(saved);
@@ -286,6 +305,13 @@ export class KnutepunktRepository extends FhirRepository {
   /** A lost race against another writer is retried, except inside a transaction (which is aborted). */
   private isRetryableConflict(err: unknown, attempt: number): boolean {
     return sqlState(err) === SqlState.uniqueViolation && !this.store.db.inTransaction && attempt < MAX_WRITE_ATTEMPTS;
+  }
+}
+
+/** Conditional interactions without criteria would select every resource of the type. */
+function requireCriteria(search: SearchRequest): void {
+  if (!search.filters?.length) {
+    throw new OperationOutcomeError(badRequest('Conditional requests need search criteria that select the resource'));
   }
 }
 

@@ -1,60 +1,143 @@
-import { badRequest, OperationOutcomeError, parseSearchRequest } from '@medplum/core';
-import type { SearchRequest } from '@medplum/core';
+import { badRequest, OperationOutcomeError } from '@medplum/core';
+import type { Filter, IncludeTarget, SearchRequest, SortRule } from '@medplum/core';
 import type { ResourceType } from '@medplum/fhirtypes';
 import { MAX_COUNT } from '../store/search/plan.ts';
 
 export type QueryRecord = Record<string, string | string[] | undefined>;
 
+/** Modifiers defined by FHIR R4 search; anything else after a colon must be a resource type. */
+const MODIFIERS = new Set(['missing', 'exact', 'contains', 'text', 'not', 'above', 'below', 'in', 'not-in', 'of-type', 'identifier']);
+
+/** Result parameters that take one value. */
+const SINGLE_VALUED = new Set(['_count', '_total', '_summary', '_cursor', '_sort']);
+
+/** Parameters that shape the result and are accepted (and, where not implemented, answered in full). */
+const IGNORED_RESULT_PARAMS = new Set(['_format', '_pretty', '_elements']);
+
+function bad(message: string, parameter: string): OperationOutcomeError {
+  return new OperationOutcomeError(badRequest(message, parameter));
+}
+
+/** Query pairs in order, whether they came as a record (one key, several values) or as form data. */
+function pairsOf(query: QueryRecord): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const [key, raw] of Object.entries(query)) {
+    for (const value of Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]) {
+      pairs.push([key, value]);
+    }
+  }
+  return pairs;
+}
+
 /**
- * Parses a search query with Medplum's parser, after checking what that parser lets through:
- * `_count` and `_total` values, and `param:Type=id` (which it would drop) rewritten to the
- * equivalent `param=Type/id`.
+ * Parses a search query into Medplum's SearchRequest shape. Written here rather than taken from
+ * Medplum because its parser drops what a FHIR server must not drop: unknown modifiers become
+ * plain equality, `param:Type=id` loses its type, and comma-separated dates are refused. Filters keep
+ * the modifier as `operator` and any prefix (`ge2020`) in the value; repeated parameters are ANDed.
  */
 export function parseSearch(resourceType: string, query: QueryRecord): SearchRequest {
-  const normalized: QueryRecord = {};
-  for (const [key, raw] of Object.entries(query)) {
-    if (raw === undefined) {
-      continue;
+  const request: SearchRequest = { resourceType: resourceType as ResourceType };
+  const filters: Filter[] = [];
+  const seen = new Set<string>();
+  for (const [key, value] of pairsOf(query)) {
+    if (SINGLE_VALUED.has(key)) {
+      if (seen.has(key)) {
+        throw bad(`${key} may be given once`, key);
+      }
+      seen.add(key);
     }
-    const typeModifier = /^([^:.]+):([A-Z][A-Za-z]+)$/.exec(key);
-    if (typeModifier) {
-      const values = (Array.isArray(raw) ? raw : [raw]).map((v) =>
-        v
-          .split(',')
-          .map((id) => (id.includes('/') ? id : `${typeModifier[2]}/${id}`))
-          .join(',')
-      );
-      append(normalized, typeModifier[1], values);
-      continue;
+    switch (key) {
+      case '_count':
+        if (!/^\d+$/.test(value) || Number(value) > MAX_COUNT) {
+          throw bad(`_count must be an integer from 0 to ${MAX_COUNT}`, '_count');
+        }
+        request.count = Number(value);
+        break;
+      case '_total':
+        if (value !== 'none' && value !== 'estimate' && value !== 'accurate') {
+          throw bad('_total must be none, estimate or accurate', '_total');
+        }
+        request.total = value;
+        break;
+      case '_summary':
+        if (value === 'count') {
+          request.total = 'accurate';
+          request.count = 0;
+        } else if (!['true', 'false', 'text', 'data'].includes(value)) {
+          throw bad('_summary must be true, false, text, data or count', '_summary');
+        }
+        break;
+      case '_sort':
+        request.sortRules = [...(request.sortRules ?? []), ...parseSort(value)];
+        break;
+      case '_cursor':
+        request.cursor = value;
+        break;
+      case '_include':
+      case '_include:iterate':
+        request.include = [...(request.include ?? []), parseInclude(key, value)];
+        break;
+      case '_revinclude':
+      case '_revinclude:iterate':
+        request.revInclude = [...(request.revInclude ?? []), parseInclude(key, value)];
+        break;
+      default:
+        if (IGNORED_RESULT_PARAMS.has(key)) {
+          break;
+        }
+        filters.push(parseFilter(key, value));
     }
-    append(normalized, key, Array.isArray(raw) ? raw : [raw]);
   }
-  checkSingle(normalized, '_count', (v) => /^\d+$/.test(v) && Number(v) <= MAX_COUNT, `an integer from 0 to ${MAX_COUNT}`);
-  checkSingle(normalized, '_total', (v) => ['none', 'estimate', 'accurate'].includes(v), 'none, estimate or accurate');
-  checkSingle(normalized, '_summary', (v) => ['true', 'false', 'text', 'data', 'count'].includes(v), 'true, false, text, data or count');
-  try {
-    return parseSearchRequest(resourceType as ResourceType, normalized);
-  } catch (err) {
-    if (err instanceof OperationOutcomeError) {
-      throw err;
-    }
-    throw new OperationOutcomeError(badRequest((err as Error).message));
+  if (filters.length) {
+    request.filters = filters;
   }
+  return request;
 }
 
-function append(target: QueryRecord, key: string, values: string[]): void {
-  const existing = target[key];
-  const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
-  const merged = [...list, ...values];
-  target[key] = merged.length === 1 ? merged[0] : merged;
+function parseFilter(key: string, value: string): Filter {
+  if (key.startsWith('_has:') || key.includes('.')) {
+    // Chains keep their whole key; the planner decides what it can answer.
+    return { code: key, operator: 'eq', value };
+  }
+  const colon = key.indexOf(':');
+  if (colon < 0) {
+    return { code: key, operator: 'eq', value };
+  }
+  const code = key.slice(0, colon);
+  const modifier = key.slice(colon + 1);
+  if (MODIFIERS.has(modifier)) {
+    return { code, operator: modifier as Filter['operator'], value };
+  }
+  if (/^[A-Z][A-Za-z]+$/.test(modifier)) {
+    // `subject:Patient=123` is `subject=Patient/123`.
+    const typed = value
+      .split(',')
+      .map((id) => (id.includes('/') ? id : `${modifier}/${id}`))
+      .join(',');
+    return { code, operator: 'eq', value: typed };
+  }
+  throw bad(`Unknown modifier ":${modifier}" on search parameter "${code}"`, key);
 }
 
-function checkSingle(query: QueryRecord, name: string, ok: (v: string) => boolean, expected: string): void {
-  const value = query[name];
-  if (value === undefined) {
-    return;
+function parseSort(value: string): SortRule[] {
+  return value.split(',').map((part) => {
+    const code = part.trim().replace(/^-/, '');
+    if (!/^[A-Za-z_][\w-]*$/.test(code)) {
+      throw bad(`Cannot sort by "${part}"`, '_sort');
+    }
+    return { code, descending: part.trim().startsWith('-') };
+  });
+}
+
+function parseInclude(key: string, value: string): IncludeTarget {
+  const [resourceType, searchParam, targetType, ...rest] = value.split(':');
+  if (!resourceType || !searchParam || rest.length > 0 || value.includes('*')) {
+    throw bad(`${key} must be Type:parameter[:TargetType]`, key.split(':')[0]);
   }
-  if (Array.isArray(value) || !ok(value)) {
-    throw new OperationOutcomeError(badRequest(`${name} must be ${expected}`, name));
-  }
+  return {
+    resourceType,
+    searchParam,
+    ...(targetType ? { targetType } : {}),
+    ...(key.endsWith(':iterate') ? { modifier: 'iterate' as const } : {}),
+  };
 }

@@ -1,4 +1,4 @@
-import { allOk, badRequest, created, getStatus, isOperationOutcome, OperationOutcomeError } from '@medplum/core';
+import { allOk, badRequest, created, getStatus, isOperationOutcome, notFound, OperationOutcomeError } from '@medplum/core';
 import type { FhirRequest, HttpMethod } from '@medplum/fhir-router';
 import type { Bundle, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import { resolveConditionalReferences } from '../fhir/conditional-references.ts';
@@ -12,7 +12,10 @@ import { createdByWrite, storedJson } from '../fhir/repository.ts';
 import type { QueryRecord } from '../fhir/search-request.ts';
 import type { Services } from '../services.ts';
 import { DEFAULT_TENANT } from '../services.ts';
-import { responseType } from './negotiation.ts';
+import { HttpError, responseType } from './negotiation.ts';
+import { isKnownResourceType } from '../fhir/definitions.ts';
+import { parseSearch } from '../fhir/search-request.ts';
+import { planSearch } from '../store/search/plan.ts';
 
 type Params = { type?: string; id?: string; vid?: string };
 
@@ -53,7 +56,12 @@ export function registerFhirRoutes(app: FastifyInstance, services: Services): vo
     if (typeof body !== 'object' || Array.isArray(body) || req.headers['content-type']?.includes('json')) {
       throw new OperationOutcomeError(badRequest('POST _search takes an application/x-www-form-urlencoded body'));
     }
-    const query = { ...(req.query as QueryRecord), ...body };
+    // Parameters in the URL and in the body together make the search (repeated names are ANDed).
+    const query: QueryRecord = { ...(req.query as QueryRecord) };
+    for (const [key, value] of Object.entries(body)) {
+      const before = query[key];
+      query[key] = before === undefined ? value : [before, value].flat().filter((v): v is string => v !== undefined);
+    }
     return send(reply, req, await searchInteraction(repo(req), req.params.type as string, query));
   });
 
@@ -68,8 +76,9 @@ export function registerFhirRoutes(app: FastifyInstance, services: Services): vo
   });
 
   // Writes, conditional interactions, batch and transaction go through Medplum's router.
-  const viaRouter = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+  const viaRouter = async (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply): Promise<FastifyReply> => {
     const url = req.url.slice('/fhir'.length) || '/';
+    checkWriteRequest(req, services);
     const fhirRequest: FhirRequest = {
       method: req.method as HttpMethod,
       url,
@@ -96,6 +105,13 @@ export function registerFhirRoutes(app: FastifyInstance, services: Services): vo
         : await services.router.handleRequest(fhirRequest, repository);
     return sendRouterResult(reply, req, context(req).baseUrl, outcome, resource);
   };
+  // A client that cannot read the answer must learn it before anything is written.
+  app.addHook('preHandler', async (req) => {
+    if (req.url.startsWith('/fhir')) {
+      responseType(req);
+    }
+  });
+
   app.post('/fhir', viaRouter);
   app.post('/fhir/:type', viaRouter);
   app.put('/fhir/:type', viaRouter);
@@ -104,6 +120,38 @@ export function registerFhirRoutes(app: FastifyInstance, services: Services): vo
   app.patch('/fhir/:type/:id', viaRouter);
   app.delete('/fhir/:type', viaRouter);
   app.delete('/fhir/:type/:id', viaRouter);
+}
+
+/**
+ * Refuses what Medplum's router would misread: a body that is not a JSON object, a type that is
+ * not a resource type, and conditional criteria that are invalid or empty (which would otherwise
+ * select every resource of the type).
+ */
+function checkWriteRequest(req: FastifyRequest<{ Params: Params }>, services: Services): void {
+  // `POST /fhir/` reaches the `:type` route with an empty type: it is the batch endpoint.
+  const type = req.params.type || undefined;
+  if (type !== undefined && !isKnownResourceType(type)) {
+    if (type === 'metadata') {
+      throw new HttpError(405, 'not-supported', `${req.method} is not allowed on /metadata`);
+    }
+    throw new OperationOutcomeError(notFound);
+  }
+  const body = req.body as unknown;
+  const patchArray = req.method === 'PATCH' && Array.isArray(body);
+  if (req.method !== 'DELETE' && !patchArray && (body === null || typeof body !== 'object' || Array.isArray(body))) {
+    throw new OperationOutcomeError(badRequest('The request body must be a FHIR resource (a JSON object)'));
+  }
+  const queryStart = req.url.indexOf('?');
+  const conditional = type !== undefined && req.params.id === undefined && req.method !== 'POST';
+  const criteria = conditional ? (queryStart >= 0 ? req.url.slice(queryStart + 1) : '') : req.headers['if-none-exist'];
+  if (type !== undefined && (conditional || typeof criteria === 'string')) {
+    const request = parseSearch(type, Object.fromEntries(new URLSearchParams(String(criteria ?? ''))));
+    if (!request.filters?.length) {
+      throw new OperationOutcomeError(badRequest('Conditional requests need search criteria that select the resource'));
+    }
+    // Planning checks every parameter, modifier and value as a search would.
+    planSearch(services.store.registry, request, { tenant: DEFAULT_TENANT });
+  }
 }
 
 function sendRouterResult(

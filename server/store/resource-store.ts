@@ -49,7 +49,13 @@ export class ResourceStore {
    * Writes a new version of `resource` (already carrying its final id and meta) with its history
    * and search index rows, in one statement.
    */
-  async writeResource(tenant: string, resource: Resource & { id: string }, version: number, method: 'POST' | 'PUT' | 'PATCH'): Promise<string> {
+  async writeResource(
+    tenant: string,
+    resource: Resource & { id: string },
+    version: number,
+    method: 'POST' | 'PUT' | 'PATCH',
+    baseUrl?: string
+  ): Promise<string> {
     const content = JSON.stringify(resource);
     await writeVersion(this.db, {
       tenant,
@@ -59,7 +65,7 @@ export class ResourceStore {
       lastUpdated: resource.meta?.lastUpdated as string,
       content,
       method,
-      index: extractIndexRows(this.registry, resource),
+      index: extractIndexRows(this.registry, resource, { baseUrl, content }),
     });
     return content;
   }
@@ -80,7 +86,7 @@ export class ResourceStore {
       throw new OperationOutcomeError(badRequest(`_count must be an integer from 0 to ${MAX_COUNT}`, '_count'));
     }
     const plan = planSearch(this.registry, request, options);
-    const cursor: Cursor | undefined = request.cursor ? decodeCursor(request.cursor, plan.sort.length) : undefined;
+    const cursor: Cursor | undefined = request.cursor ? decodeCursor(request.cursor, plan.sort) : undefined;
     return executeSearch(this.db, plan, { count, cursor, total: request.total });
   }
 }

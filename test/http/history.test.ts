@@ -1,6 +1,7 @@
 import type { Bundle, BundleEntry, Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FhirClient } from '../support/fhir-client.ts';
+import type { JsonResponse } from '../support/fhir-client.ts';
 import type { TestServer } from '../support/server.ts';
 import { startTestServer } from '../support/server.ts';
 
@@ -23,7 +24,7 @@ async function allPages(path: string): Promise<{ entries: BundleEntry[]; pages: 
   let url: string | undefined = path;
   let pages = 0;
   while (url) {
-    const res = await fhir.get<Bundle>(url);
+    const res: JsonResponse<Bundle> = await fhir.get<Bundle>(url);
     expect(res.status).toBe(200);
     expect(res.body.type).toBe('history');
     entries.push(...(res.body.entry ?? []));

@@ -108,32 +108,47 @@ export function rangePredicate(
   params: SqlParams,
   cast: string
 ): string {
-  const pl = params.add(range.low, cast);
-  const ph = params.add(range.high, cast);
+  // Bind only the bounds a prefix uses: PostgreSQL cannot type a parameter that no clause mentions.
+  let plText: string | undefined;
+  let phText: string | undefined;
+  const bound = {
+    get pl(): string {
+      plText ??= params.add(range.low, cast);
+      return plText;
+    },
+    get ph(): string {
+      phText ??= params.add(range.high, cast);
+      return phText;
+    },
+  };
+  return rangeSql(prefix, low, high, bound, cast);
+}
+
+function rangeSql(prefix: string, low: string, high: string, b: { pl: string; ph: string }, cast: string): string {
   switch (prefix) {
     case 'eq':
-      return `(${low} >= ${pl} AND ${high} <= ${ph})`;
+      return `(${low} >= ${b.pl} AND ${high} <= ${b.ph})`;
     case 'ne':
-      return `NOT (${low} >= ${pl} AND ${high} <= ${ph})`;
+      return `NOT (${low} >= ${b.pl} AND ${high} <= ${b.ph})`;
     case 'gt':
-      return `${high} > ${ph}`;
+      return `${high} > ${b.ph}`;
     case 'lt':
-      return `${low} < ${pl}`;
+      return `${low} < ${b.pl}`;
     case 'ge':
-      return `(${high} > ${ph} OR ${low} >= ${pl})`;
+      return `(${high} > ${b.ph} OR ${low} >= ${b.pl})`;
     case 'le':
-      return `(${low} < ${pl} OR ${high} <= ${ph})`;
+      return `(${low} < ${b.pl} OR ${high} <= ${b.ph})`;
     case 'sa':
-      return `${low} >= ${ph}`;
+      return `${low} >= ${b.ph}`;
     case 'eb':
-      return `${high} <= ${pl}`;
+      return `${high} <= ${b.pl}`;
     case 'ap': {
       // Approximately: overlap with the searched range widened by 10% of its distance from now.
       if (cast === 'timestamptz') {
-        const spread = `(abs(extract(epoch FROM (now() - ${pl}))) * 0.1) * interval '1 second'`;
-        return `(${low} < ${ph} + ${spread} AND ${high} > ${pl} - ${spread})`;
+        const spread = `(abs(extract(epoch FROM (now() - ${b.pl}))) * 0.1) * interval '1 second'`;
+        return `(${low} < ${b.ph} + ${spread} AND ${high} > ${b.pl} - ${spread})`;
       }
-      return `(${low} < ${ph} + abs(${ph}) * 0.1 AND ${high} > ${pl} - abs(${pl}) * 0.1)`;
+      return `(${low} < ${b.ph} + abs(${b.ph}) * 0.1 AND ${high} > ${b.pl} - abs(${b.pl}) * 0.1)`;
     }
     default:
       throw new OperationOutcomeError(badRequest(`Unknown prefix ${prefix}`));

@@ -17,6 +17,8 @@ export interface PageRow {
 
 export interface SearchPage {
   rows: PageRow[];
+  /** Unknown parameters that were left out (lenient handling). */
+  ignored: string[];
   /** Cursor of the page after this one, if any. */
   next?: Cursor;
   /** Cursor of the page before this one, if any. */
@@ -29,11 +31,22 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.backward ? 1 : 0, cursor.values])).toString('base64url');
 }
 
-/** Decodes a `_cursor` token; a token that is not one of ours is a 400. */
-export function decodeCursor(token: string, keyCount: number): Cursor {
+const VALUE_CHECK: Record<SortKey['cast'], (v: string) => boolean> = {
+  bigint: (v) => /^\d{1,18}$/.test(v),
+  numeric: (v) => /^-?\d+(\.\d+)?$/.test(v),
+  timestamptz: (v) => v === 'infinity' || v === '-infinity' || !Number.isNaN(Date.parse(v)),
+  text: () => true,
+};
+
+/** Decodes a `_cursor` token for these sort keys; a token that is not one of ours is a 400. */
+export function decodeCursor(token: string, keys: SortKey[]): Cursor {
   try {
     const [backward, values] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as [number, unknown[]];
-    if (!Array.isArray(values) || values.length !== keyCount || !values.every((v) => v === null || typeof v === 'string')) {
+    const fits =
+      Array.isArray(values) &&
+      values.length === keys.length &&
+      values.every((v, i) => v === null || (typeof v === 'string' && VALUE_CHECK[keys[i].cast](v)));
+    if (!fits || values.at(-1) === null) {
       throw new Error('shape');
     }
     return { backward: backward === 1, values: values as (string | null)[] };
@@ -85,7 +98,7 @@ export async function executeSearch(
   plan: SearchPlan,
   options: { count: number; cursor?: Cursor; total?: 'none' | 'estimate' | 'accurate' }
 ): Promise<SearchPage> {
-  const page: SearchPage = { rows: [] };
+  const page: SearchPage = { rows: [], ignored: plan.ignored };
   const whereSql = plan.where.join(' AND ');
   if (options.total === 'accurate' || options.total === 'estimate') {
     page.total = await countMatches(db, whereSql, plan.params.values.slice(0, plan.whereParamCount), options.total);

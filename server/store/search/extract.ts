@@ -31,13 +31,25 @@ export function emptyIndexRows(): IndexRows {
   return { token: [], string: [], date: [], reference: [], uri: [], number: [], quantity: [] };
 }
 
+/** Where the resource was written: references to this base URL are local references. */
+export interface ExtractContext {
+  baseUrl?: string;
+  /** The resource as serialised, to look for absolute references cheaply. */
+  content?: string;
+}
+
 /**
  * Evaluates every indexed search parameter of the resource's type (their FHIRPath expressions,
  * parsed once at start) and turns the values into index rows.
  */
-export function extractIndexRows(registry: SearchParamRegistry, resource: Resource): IndexRows {
+export function extractIndexRows(registry: SearchParamRegistry, resource: Resource, context: ExtractContext = {}): IndexRows {
   const rows = emptyIndexRows();
-  const input = [toTypedValue(resource)];
+  const local = context.baseUrl ? `${context.baseUrl}/` : undefined;
+  // Absolute references to this server are evaluated as the relative references they are, so
+  // expressions such as `subject.where(resolve() is Patient)` see their type.
+  const subject =
+    local && (context.content ?? JSON.stringify(resource)).includes(local) ? relativize(resource, local) : resource;
+  const input = [toTypedValue(subject)];
   for (const param of registry.indexedForType(resource.resourceType)) {
     let values: TypedValue[];
     try {
@@ -105,9 +117,10 @@ function addTokens(rows: IndexRows, p: number, type: string, value: unknown): vo
     case 'CodeableConcept': {
       const cc = value as CodeableConcept;
       for (const coding of cc.coding ?? []) {
-        push(coding.system, coding.code, coding.display ?? cc.text);
+        push(coding.system, coding.code, coding.display);
       }
-      if (!cc.coding?.length && cc.text) {
+      // The concept's own text is searchable with :text beside the displays of its codings.
+      if (cc.text) {
         push(undefined, undefined, cc.text);
       }
       break;
@@ -200,18 +213,32 @@ function addReference(rows: IndexRows, p: number, type: string, value: unknown):
   }
 }
 
-/** Splits a literal reference into type and id; absolute URLs keep their full form too. */
+/**
+ * Splits a relative literal reference (`Patient/123`, optionally versioned) into type and id.
+ * Absolute URLs (another server's resources, canonical or urn: references) keep only their
+ * full form, so they never match a search for a local resource.
+ */
 export function parseReference(reference: string): { type?: string; id?: string; url?: string } | undefined {
   if (reference.startsWith('#')) {
     return undefined;
   }
-  const withoutVersion = reference.replace(/\/_history\/[^/]+$/, '');
-  const parts = withoutVersion.split('/');
-  const absolute = /^[a-z][a-z0-9+.-]*:/i.test(reference);
-  if (parts.length >= 2 && /^[A-Z][A-Za-z]+$/.test(parts.at(-2) ?? '') && /^[A-Za-z0-9\-.]{1,64}$/.test(parts.at(-1) ?? '')) {
-    return { type: parts.at(-2), id: parts.at(-1), url: absolute ? withoutVersion : undefined };
+  const m = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(\/_history\/[^/]+)?$/.exec(reference);
+  return m ? { type: m[1], id: m[2] } : { url: reference };
+}
+
+/** A copy of the resource with references to `local` (this server's base URL + '/') made relative. */
+function relativize<T>(node: T, local: string): T {
+  if (Array.isArray(node)) {
+    return node.map((n) => relativize(n, local)) as T;
   }
-  return { url: reference };
+  if (node && typeof node === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) {
+      out[key] = key === 'reference' && typeof value === 'string' && value.startsWith(local) ? value.slice(local.length) : relativize(value, local);
+    }
+    return out as T;
+  }
+  return node;
 }
 
 function addQuantity(rows: IndexRows, p: number, quantity: Quantity): void {

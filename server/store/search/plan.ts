@@ -23,6 +23,8 @@ export interface SearchPlan {
   /** How many of `params` the WHERE conditions use (the sort keys add more after them). */
   whereParamCount: number;
   sort: SortKey[];
+  /** Unknown parameters left out under `Prefer: handling=lenient`. */
+  ignored: string[];
 }
 
 export interface PlanOptions {
@@ -32,31 +34,35 @@ export interface PlanOptions {
   baseUrl?: string;
 }
 
-/** Parameters that shape the result rather than filter it; handled outside the plan. */
-const RESULT_PARAMS = new Set(['_count', '_sort', '_total', '_summary', '_elements', '_include', '_revinclude', '_format', '_pretty', '_cursor']);
-
 /** Turns a parsed search into SQL conditions; refuses what it cannot answer with a 400. */
 export function planSearch(registry: SearchParamRegistry, request: SearchRequest, options: PlanOptions): SearchPlan {
   const params = new SqlParams();
   const tenant = params.add(options.tenant);
   const where = [`r.tenant = ${tenant}`, `r.resource_type = ${params.add(request.resourceType)}`, 'NOT r.deleted'];
   const ctx: ConditionContext = { params, tenant, baseUrl: options.baseUrl };
+  const ignored: string[] = [];
   for (const filter of request.filters ?? []) {
-    const condition = filterCondition(registry, request.resourceType, filter, ctx, options.lenient ?? false);
+    const condition = filterCondition(registry, request.resourceType, filter, ctx);
     if (condition) {
       where.push(condition);
+    } else if (options.lenient) {
+      ignored.push(filter.code);
+    } else {
+      throw new OperationOutcomeError(
+        badRequest(`Unknown search parameter "${filter.code}" for ${request.resourceType}`, filter.code)
+      );
     }
   }
   const whereParamCount = params.values.length;
-  return { params, where, whereParamCount, sort: sortKeys(registry, request, params) };
+  return { params, where, whereParamCount, sort: sortKeys(registry, request, params), ignored };
 }
 
+/** The SQL condition of one filter, or undefined when the type has no such parameter. */
 function filterCondition(
   registry: SearchParamRegistry,
   resourceType: string,
   filter: Filter,
-  ctx: ConditionContext,
-  lenient: boolean
+  ctx: ConditionContext
 ): string | undefined {
   const code = filter.code;
   if (code === '_id') {
@@ -86,10 +92,7 @@ function filterCondition(
   }
   const param = registry.get(resourceType, code);
   if (!param) {
-    if (lenient || RESULT_PARAMS.has(code)) {
-      return undefined;
-    }
-    throw new OperationOutcomeError(badRequest(`Unknown search parameter "${code}" for ${resourceType}`, code));
+    return undefined;
   }
   if (!param.table) {
     throw new OperationOutcomeError(

@@ -22,6 +22,19 @@ export interface IndexedParam {
 /** Parameters answered from columns of the resource table, not from index tables. */
 export const COLUMN_PARAMS = new Set(['_id', '_lastUpdated']);
 
+/**
+ * The R4 parameters every resource has. Medplum defines them per type without a url (beside its
+ * own `_project` and `_compartment`, which are not FHIR and are left out).
+ */
+const RESOURCE_PARAMS: Record<string, string> = {
+  _id: 'http://hl7.org/fhir/SearchParameter/Resource-id',
+  _lastUpdated: 'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated',
+  _profile: 'http://hl7.org/fhir/SearchParameter/Resource-profile',
+  _security: 'http://hl7.org/fhir/SearchParameter/Resource-security',
+  _source: 'http://hl7.org/fhir/SearchParameter/Resource-source',
+  _tag: 'http://hl7.org/fhir/SearchParameter/Resource-tag',
+};
+
 const TABLE_BY_TYPE: Record<string, IndexTable> = {
   token: 'token',
   string: 'string',
@@ -45,10 +58,11 @@ export class SearchParamRegistry {
     const wanted: { resourceType: string; code: string; type: string; url: string; definition: SearchParameter }[] = [];
     for (const resourceType of getResourceTypes()) {
       for (const [code, definition] of Object.entries(getSearchParameters(resourceType) ?? {})) {
-        if (!definition.url?.startsWith('http://hl7.org/fhir/SearchParameter/')) {
+        const url = definition.url ?? RESOURCE_PARAMS[code];
+        if (!url?.startsWith('http://hl7.org/fhir/SearchParameter/')) {
           continue;
         }
-        wanted.push({ resourceType, code, type: definition.type as string, url: definition.url, definition });
+        wanted.push({ resourceType, code, type: definition.type as string, url, definition: { ...definition, url } });
       }
     }
     await db.query(

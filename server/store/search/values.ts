@@ -68,9 +68,20 @@ function utc(year: number, month: number, day: number, hours = 0, minutes = 0, s
   return date.getTime();
 }
 
-/** Lower-cases and strips accents (é → e, å → a) so string search ignores case and diacritics. */
+/** Letters that Unicode does not decompose into a base letter and an accent. */
+const FOLDED: Record<string, string> = { ø: 'o', æ: 'ae', œ: 'oe', ß: 'ss', đ: 'd', ł: 'l', þ: 'th' };
+
+/**
+ * Lower-cases and strips accents (é → e, å → a, ø → o, æ → ae) so string search ignores case
+ * and diacritics: `tromso` finds Tromsø.
+ */
 export function normalizeString(value: string): string {
-  return value.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase().trim();
+  return value
+    .normalize('NFD')
+    .replace(/\p{Diacritic}/gu, '')
+    .toLowerCase()
+    .replace(/[øæœßđłþ]/g, (c) => FOLDED[c])
+    .trim();
 }
 
 /** The implicit range of a decimal by its precision: `5.4` covers [5.35, 5.45). */
