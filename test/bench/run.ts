@@ -1,0 +1,137 @@
+/**
+ * `npm run bench`: loads a generated data set through the HTTP API of a server running in its own
+ * process on PostgreSQL, and prints a table of median, p95, p99 and throughput per scenario.
+ *
+ * Settings (environment):
+ *   BENCH_DATABASE_URL  admin connection used to create a fresh bench database
+ *                       (default postgres://postgres@127.0.0.1:5432/postgres)
+ *   BENCH_OBSERVATIONS  Observations in the search data set (default 100000; the target is 1000000)
+ *   BENCH_PATIENTS      patients they are spread over (default BENCH_OBSERVATIONS / 100)
+ */
+import postgres from 'postgres';
+import type { Bundle, Observation, Patient } from '@medplum/fhirtypes';
+import { syntheticFnr, FNR_SYSTEM } from '../support/identities.ts';
+import type { Figures } from './harness.ts';
+import { BenchClient, load, printTable, startServerProcess } from './harness.ts';
+
+const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const observations = Number(process.env.BENCH_OBSERVATIONS ?? 100_000);
+const patients = Number(process.env.BENCH_PATIENTS ?? Math.max(10, Math.round(observations / 100)));
+
+const CODES = ['8867-4', '8480-6', '8462-4', '59408-5', '8310-5', '29463-7', '9279-1', '2339-0', '85354-9', '8302-2'];
+const DAY = 86_400_000;
+const START = Date.parse('2026-01-01T00:00:00Z');
+
+function observation(i: number, subject: string): Observation {
+  const code = CODES[i % CODES.length];
+  return {
+    resourceType: 'Observation',
+    status: 'final',
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+    code: { coding: [{ system: 'http://loinc.org', code, display: `Measurement ${code}` }] },
+    subject: { reference: subject },
+    effectiveDateTime: new Date(START + ((i * 7919) % 300) * DAY + (i % 86_400) * 1000).toISOString(),
+    valueQuantity: { value: 40 + (i % 120), unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
+  };
+}
+
+function patient(i: number): Patient {
+  return {
+    resourceType: 'Patient',
+    identifier: [{ system: FNR_SYSTEM, value: syntheticFnr(i) }],
+    name: [{ family: `Benchmark${i}`, given: ['Test'] }],
+    gender: i % 2 ? 'female' : 'male',
+    birthDate: '1950-01-01',
+  };
+}
+
+function transaction(resources: (Observation | Patient)[]): Bundle {
+  return {
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: resources.map((resource) => ({ resource, request: { method: 'POST', url: resource.resourceType } })),
+  };
+}
+
+async function main(): Promise<void> {
+  const dbName = `knutepunkt_bench_${Date.now()}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
+  await admin.unsafe(`CREATE DATABASE ${dbName}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  const { origin, child } = await startServerProcess({ DATABASE_URL: url.toString() });
+  const client = new BenchClient(origin, 16);
+  const rows: Figures[] = [];
+  try {
+    // Patients first, in transactions; their ids are the search subjects.
+    const patientIds: string[] = [];
+    for (let i = 0; i < patients; i += 100) {
+      const batch = Array.from({ length: Math.min(100, patients - i) }, (_, k) => patient(i + k));
+      const res = JSON.parse(await client.request('POST', '', transaction(batch))) as Bundle;
+      patientIds.push(...(res.entry ?? []).map((e) => (e.resource as Patient).id as string));
+    }
+
+    rows.push(
+      await load('create Observation', 4000, 16, 1, async (i) => {
+        await client.request('POST', 'Observation', observation(i, `Patient/${patientIds[i % patientIds.length]}`));
+      })
+    );
+
+    const bundles = Math.ceil(observations / 100);
+    const loadStarted = performance.now();
+    rows.push(
+      await load('transaction, 100 entries', bundles, 4, 100, async (b) => {
+        const batch = Array.from({ length: 100 }, (_, k) => {
+          const i = b * 100 + k;
+          return observation(i, `Patient/${patientIds[i % patientIds.length]}`);
+        });
+        await client.request('POST', '', transaction(batch));
+      })
+    );
+    console.error(`loaded ${bundles * 100} Observations in ${((performance.now() - loadStarted) / 1000).toFixed(0)} s`);
+
+    console.error('sampling');
+    const sample = JSON.parse(await client.request('GET', 'Observation?_count=200')) as Bundle;
+    console.error('sampled', sample.entry?.length);
+    const ids = (sample.entry ?? []).map((e) => e.resource?.id as string);
+    rows.push(
+      await load('read by id', 2000, 1, 1, async (i) => {
+        await client.request('GET', `Observation/${ids[i % ids.length]}`);
+      })
+    );
+    rows.push(
+      await load('read by id', 20000, 16, 1, async (i) => {
+        await client.request('GET', `Observation/${ids[i % ids.length]}`);
+      })
+    );
+    rows.push(
+      await load('search subject+code+date', 1000, 1, 1, async (i) => {
+        const subject = patientIds[(i * 31) % patientIds.length];
+        const code = CODES[i % CODES.length];
+        const date = new Date(START + (i % 200) * DAY).toISOString().slice(0, 10);
+        await client.request('GET', `Observation?subject=Patient/${subject}&code=http://loinc.org|${code}&date=ge${date}`);
+      })
+    );
+    rows.push(
+      await load('search subject+code+date', 4000, 16, 1, async (i) => {
+        const subject = patientIds[(i * 31) % patientIds.length];
+        const code = CODES[i % CODES.length];
+        const date = new Date(START + (i % 200) * DAY).toISOString().slice(0, 10);
+        await client.request('GET', `Observation?subject=Patient/${subject}&code=http://loinc.org|${code}&date=ge${date}`);
+      })
+    );
+  } catch (err) {
+    console.error('benchmark failed:', err);
+    process.exitCode = 1;
+  } finally {
+    await client.close();
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  }
+  console.log(`\nData set: ${patients} patients, ${observations + 4000} Observations (PostgreSQL, ${new Date().toISOString().slice(0, 10)})\n`);
+  printTable(rows);
+}
+
+await main();
