@@ -28,6 +28,7 @@ import type { StoredVersion } from '../store/read.ts';
 import type { ResourceStore } from '../store/resource-store.ts';
 import type { Validator } from '../validation/validator.ts';
 import { historyBundle, searchBundle } from './bundles.ts';
+import { guardStore } from './guarded-store.ts';
 import { isKnownResourceType } from './definitions.ts';
 
 /** Who is asking and how: everything a request carries that the repository needs. */
@@ -63,7 +64,7 @@ export class KnutepunktRepository extends FhirRepository {
 
   constructor(store: ResourceStore, context: RequestContext, validate: Validator) {
     super();
-    this.store = store;
+    this.store = guardStore(store);
     this.context = context;
     this.validate = validate;
   }

@@ -3,6 +3,7 @@ import compress from '@fastify/compress';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
+import { setFaultLog } from '../log.ts';
 import { registerErrorHandler } from './errors.ts';
 import { registerFhirRoutes } from './fhir-routes.ts';
 import { registerHealth } from './health.ts';
@@ -27,6 +28,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     },
     routerOptions: { maxParamLength: 200 },
   });
+  setFaultLog(app.log);
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('X-Request-Id', req.id);
     done();

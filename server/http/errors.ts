@@ -1,4 +1,5 @@
-import { getStatus, normalizeOperationOutcome, OperationOutcomeError } from '@medplum/core';
+import { getStatus, OperationOutcomeError } from '@medplum/core';
+import { reportFault } from '../log.ts';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { FHIR_JSON, HttpError } from './negotiation.ts';
@@ -47,12 +48,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
       } else {
         status = 500;
         body = outcome('exception', 'Internal server error');
-        // Only the error's class, code and message: never the request body or query.
-        req.log.error({ err: { type: err.name, code: err.code, message: err.message, stack: err.stack } }, 'request failed');
+        reportFault(err, `request ${req.id} failed`);
       }
-    }
-    if (status === 500 && !(err instanceof OperationOutcomeError) && !body) {
-      body = normalizeOperationOutcome(err);
     }
     return reply.code(status).type(`${FHIR_JSON}; charset=utf-8`).send(JSON.stringify(body));
   });

@@ -10,8 +10,10 @@ import { decodeCursor, executeSearch } from './search/execute.ts';
 import { extractIndexRows } from './search/extract.ts';
 import { DEFAULT_COUNT, MAX_COUNT, planSearch } from './search/plan.ts';
 import type { SearchParamRegistry } from './search/registry.ts';
-import { writeVersion } from './write.ts';
-import { badRequest, OperationOutcomeError } from '@medplum/core';
+import type { VersionWrite } from './write.ts';
+import { writeVersions } from './write.ts';
+import { badRequest, conflict, OperationOutcomeError } from '@medplum/core';
+import { SqlState, sqlState } from './db/database.ts';
 
 export interface SearchOptions {
   tenant: string;
@@ -32,17 +34,61 @@ export class ResourceStore {
     this.registry = registry;
   }
 
-  /** Runs `fn` with a store bound to one database transaction. */
+  /**
+   * Versions written inside a transaction wait here and go to the database in one statement,
+   * before the next read and before commit: a 100-entry transaction bundle is one write, not 100.
+   */
+  private pending: VersionWrite[] = [];
+
+  /**
+   * Runs `fn` with a store bound to one database transaction. Pending writes are flushed before
+   * commit; if they collide with a concurrent writer the whole transaction is a 409.
+   */
   transaction<T>(fn: (store: ResourceStore) => Promise<T>, options?: TransactionOptions): Promise<T> {
-    return this.db.transaction((tx) => fn(new ResourceStore(tx, this.registry)), options);
+    return this.db.transaction(async (tx) => {
+      const store = new ResourceStore(tx, this.registry);
+      const result = await fn(store);
+      try {
+        await store.flush();
+      } catch (err) {
+        if (sqlState(err) === SqlState.uniqueViolation) {
+          throw new OperationOutcomeError(conflict('A resource in this transaction was changed by another request at the same time'));
+        }
+        throw err;
+      }
+      return result;
+    }, options);
   }
 
-  readCurrent(tenant: string, resourceType: string, id: string): Promise<StoredVersion | undefined> {
+  /** Sends pending writes to the database. */
+  async flush(): Promise<void> {
+    if (this.pending.length > 0) {
+      const writes = this.pending;
+      this.pending = [];
+      await writeVersions(this.db, writes);
+    }
+  }
+
+  async readCurrent(tenant: string, resourceType: string, id: string): Promise<StoredVersion | undefined> {
+    await this.flush();
     return readCurrent(this.db, tenant, resourceType, id);
   }
 
-  readVersion(tenant: string, resourceType: string, id: string, version: number): Promise<StoredVersion | undefined> {
+  async readVersion(tenant: string, resourceType: string, id: string, version: number): Promise<StoredVersion | undefined> {
+    await this.flush();
     return readVersion(this.db, tenant, resourceType, id, version);
+  }
+
+  /** Writes now, or inside a transaction queues the write until the next read or the commit. */
+  private async write(w: VersionWrite): Promise<void> {
+    if (!this.db.inTransaction) {
+      await writeVersions(this.db, [w]);
+      return;
+    }
+    if (this.pending.some((p) => p.id === w.id && p.resourceType === w.resourceType && p.tenant === w.tenant)) {
+      await this.flush(); // one statement cannot write the same resource twice
+    }
+    this.pending.push(w);
   }
 
   /**
@@ -57,7 +103,7 @@ export class ResourceStore {
     baseUrl?: string
   ): Promise<string> {
     const content = JSON.stringify(resource);
-    await writeVersion(this.db, {
+    await this.write({
       tenant,
       resourceType: resource.resourceType,
       id: resource.id,
@@ -72,15 +118,17 @@ export class ResourceStore {
 
   /** Writes a deletion as a new version: the resource leaves search, its history stays. */
   async writeDeletion(tenant: string, resourceType: string, id: string, version: number, lastUpdated: string): Promise<void> {
-    await writeVersion(this.db, { tenant, resourceType, id, version, lastUpdated, method: 'DELETE' });
+    await this.write({ tenant, resourceType, id, version, lastUpdated, method: 'DELETE' });
   }
 
-  history(scope: HistoryScope, query: HistoryQuery): Promise<HistoryRow[]> {
+  async history(scope: HistoryScope, query: HistoryQuery): Promise<HistoryRow[]> {
+    await this.flush();
     return readHistory(this.db, scope, query);
   }
 
   /** One page of search results; `_count` beyond the limit or a foreign cursor is a 400. */
-  search(request: SearchRequest, options: SearchOptions): Promise<SearchPage> {
+  async search(request: SearchRequest, options: SearchOptions): Promise<SearchPage> {
+    await this.flush();
     const count = request.count ?? DEFAULT_COUNT;
     if (!Number.isInteger(count) || count < 0 || count > MAX_COUNT) {
       throw new OperationOutcomeError(badRequest(`_count must be an integer from 0 to ${MAX_COUNT}`, '_count'));

@@ -38,42 +38,60 @@ const INDEX_INSERTS: { table: string; columns: string; select: string; record: s
 const INDEX_KEYS: (keyof IndexRows)[] = ['token', 'string', 'date', 'reference', 'uri', 'number', 'quantity'];
 
 /**
- * One statement writes a version: the current row (upsert), the history row, and the index rows
- * (old ones deleted, new ones inserted from JSON). Data-modifying CTEs share one snapshot, so the
- * deletes never see the rows inserted beside them. A second writer of the same version number
- * fails on the history key: that is how concurrent updates are detected.
+ * One statement writes any number of versions: the current rows (upsert), the history rows, and
+ * the index rows (old ones deleted, new ones inserted), all passed as JSON. Data-modifying CTEs
+ * share one snapshot, so the deletes never see the rows inserted beside them. A second writer of
+ * the same version number fails on the history key: that is how concurrent updates are detected.
+ * The versions must name distinct resources (an upsert cannot touch one row twice).
  */
-const WRITE_SQL = `WITH r AS (
+const WRITE_SQL = `WITH v AS (
+  SELECT * FROM jsonb_to_recordset($1::text::jsonb) AS v(
+    n int, tenant text, resource_type text, id text, version int, last_updated timestamptz,
+    deleted boolean, method text, content text)
+), r AS (
   INSERT INTO resource (tenant, resource_type, id, version, last_updated, deleted, content)
-  VALUES ($1, $2, $3, $4, $5::timestamptz, $6, $7)
+  SELECT tenant, resource_type, id, version, last_updated, deleted, content FROM v ORDER BY n
   ON CONFLICT (tenant, resource_type, id) DO UPDATE SET
     version = EXCLUDED.version, last_updated = EXCLUDED.last_updated,
     deleted = EXCLUDED.deleted, content = EXCLUDED.content
-  RETURNING rkey
+  RETURNING rkey, tenant, resource_type, id
+), k AS (
+  SELECT v.*, r.rkey FROM v JOIN r USING (tenant, resource_type, id)
 ), h AS (
   INSERT INTO resource_history (rkey, tenant, resource_type, id, version, last_updated, deleted, method, content)
-  SELECT rkey, $1, $2, $3, $4, $5::timestamptz, $6, $8, $7 FROM r
+  SELECT rkey, tenant, resource_type, id, version, last_updated, deleted, method, content FROM k ORDER BY n
   RETURNING seq
 )${INDEX_INSERTS.map(
-  (t, i) => `, d${i} AS (DELETE FROM ${t.table} WHERE rkey = (SELECT rkey FROM r))
+  (t, i) => `, d${i} AS (DELETE FROM ${t.table} WHERE rkey IN (SELECT rkey FROM r))
 , i${i} AS (INSERT INTO ${t.table} (tenant, param, rkey, ${t.columns})
-  SELECT $1, x.p, r.rkey, ${t.select} FROM r, jsonb_to_recordset($${9 + i}::text::jsonb) AS x(${t.record}))`
+  SELECT k.tenant, x.p, k.rkey, ${t.select} FROM jsonb_to_recordset($${2 + i}::text::jsonb) AS x(vn int, ${t.record}) JOIN k ON k.n = x.vn)`
 ).join('')}
-SELECT r.rkey, h.seq FROM r, h`;
+SELECT (SELECT count(*) FROM h) AS written`;
 
-/** Writes one version with its history and index rows; returns the resource's row key. */
-export async function writeVersion(db: Database, w: VersionWrite): Promise<number> {
-  const index = w.index ?? emptyIndexRows();
-  const rows = await db.query<{ rkey: string | number }>(WRITE_SQL, [
-    w.tenant,
-    w.resourceType,
-    w.id,
-    w.version,
-    w.lastUpdated,
-    w.content === undefined,
-    w.content ?? null,
-    w.method,
-    ...INDEX_KEYS.map((k) => JSON.stringify(index[k])),
-  ]);
-  return Number(rows[0].rkey);
+/** Writes versions of distinct resources with their history and index rows, in one statement. */
+export async function writeVersions(db: Database, writes: readonly VersionWrite[]): Promise<void> {
+  if (writes.length === 0) {
+    return;
+  }
+  const versions = writes.map((w, n) => ({
+    n,
+    tenant: w.tenant,
+    resource_type: w.resourceType,
+    id: w.id,
+    version: w.version,
+    last_updated: w.lastUpdated,
+    deleted: w.content === undefined,
+    method: w.method,
+    content: w.content ?? null,
+  }));
+  const indexParams = INDEX_KEYS.map((key) => {
+    const rows: object[] = [];
+    writes.forEach((w, n) => {
+      for (const row of (w.index ?? emptyIndexRows())[key]) {
+        rows.push({ vn: n, ...row });
+      }
+    });
+    return JSON.stringify(rows);
+  });
+  await db.query(WRITE_SQL, [JSON.stringify(versions), ...indexParams]);
 }
