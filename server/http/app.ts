@@ -9,12 +9,18 @@ import { registerFhirRoutes } from './fhir-routes.ts';
 import { registerHealth } from './health.ts';
 import { registerBodyParsers } from './negotiation.ts';
 
+export interface AppOptions {
+  /** Where log lines go (standard output when absent). */
+  logStream?: { write(line: string): void };
+}
+
 /** Builds the HTTP server: logging with request ids, gzip, body limits, FHIR routes and health. */
-export async function buildApp(services: Services): Promise<FastifyInstance> {
+export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: services.config.bodyLimit,
     logger: {
       level: services.config.logLevel,
+      ...(options.logStream ? { stream: options.logStream } : {}),
       // Paths only: query strings can carry identifiers such as a fødselsnummer.
       serializers: {
         req: (req) => ({ method: req.method, path: req.url.split('?')[0], requestId: req.id }),

@@ -42,6 +42,8 @@ const INDEX_KEYS: (keyof IndexRows)[] = ['token', 'string', 'date', 'reference',
  * the index rows (old ones deleted, new ones inserted), all passed as JSON. Data-modifying CTEs
  * share one snapshot, so the deletes never see the rows inserted beside them. A second writer of
  * the same version number fails on the history key: that is how concurrent updates are detected.
+ * Only resources with an earlier version can have index rows to delete; their keys go in as an
+ * array so the deletes are index probes whatever the planner guesses about the CTEs' sizes.
  * The versions must name distinct resources (an upsert cannot touch one row twice).
  */
 const WRITE_SQL = `WITH v AS (
@@ -62,7 +64,7 @@ const WRITE_SQL = `WITH v AS (
   SELECT rkey, tenant, resource_type, id, version, last_updated, deleted, method, content FROM k ORDER BY n
   RETURNING seq
 )${INDEX_INSERTS.map(
-  (t, i) => `, d${i} AS (DELETE FROM ${t.table} WHERE rkey IN (SELECT rkey FROM r))
+  (t, i) => `, d${i} AS (DELETE FROM ${t.table} WHERE rkey = ANY (ARRAY(SELECT rkey FROM k WHERE version > 1)))
 , i${i} AS (INSERT INTO ${t.table} (tenant, param, rkey, ${t.columns})
   SELECT k.tenant, x.p, k.rkey, ${t.select} FROM jsonb_to_recordset($${2 + i}::text::jsonb) AS x(vn int, ${t.record}) JOIN k ON k.n = x.vn)`
 ).join('')}
