@@ -1,12 +1,13 @@
 import { allOk, badRequest, created, getStatus, isOperationOutcome, notFound, OperationOutcomeError } from '@medplum/core';
 import type { FhirRequest, HttpMethod } from '@medplum/fhir-router';
 import type { Bundle, OperationOutcome, Resource } from '@medplum/fhirtypes';
-import { resolveConditionalReferences } from '../fhir/conditional-references.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { historyInteraction } from '../fhir/interactions/history.ts';
 import { readInteraction } from '../fhir/interactions/read.ts';
 import type { FhirResult } from '../fhir/interactions/result.ts';
 import { searchInteraction } from '../fhir/interactions/search.ts';
+import { transactionInteraction } from '../fhir/interactions/transaction.ts';
+import { completeEntryResponses } from '../fhir/entry-responses.ts';
 import type { RequestContext } from '../fhir/repository.ts';
 import { createdByWrite, storedJson } from '../fhir/repository.ts';
 import type { QueryRecord } from '../fhir/search-request.ts';
@@ -87,22 +88,16 @@ export function registerFhirRoutes(app: FastifyInstance, services: Services): vo
       params: {},
       query: {},
       headers: req.headers,
-      // Transactions run as one database transaction (Medplum's router treats them as batches otherwise).
-      config: { transactions: true },
     };
     const repository = repo(req);
     const body = req.body as Bundle | undefined;
     const [outcome, resource] =
       url === '/' && req.method === 'POST' && body?.resourceType === 'Bundle' && body.type === 'transaction'
-        ? await repository.withTransaction(async (tx) => {
-            await resolveConditionalReferences(body, tx);
-            const result = await services.router.handleRequest(fhirRequest, tx);
-            if (getStatus(result[0]) >= 400) {
-              throw new OperationOutcomeError(result[0]); // roll the whole transaction back
-            }
-            return result;
-          })
+        ? await transactionInteraction(services.router, repository, fhirRequest, body)
         : await services.router.handleRequest(fhirRequest, repository);
+    if (resource?.resourceType === 'Bundle' && resource.type === 'batch-response') {
+      completeEntryResponses(resource);
+    }
     return sendRouterResult(reply, req, context(req).baseUrl, outcome, resource);
   };
   // A client that cannot read the answer must learn it before anything is written.

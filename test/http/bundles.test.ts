@@ -1,4 +1,4 @@
-import type { Bundle, Observation, Patient } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, Observation, Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FhirClient } from '../support/fhir-client.ts';
 import { FNR_SYSTEM, syntheticFnr } from '../support/identities.ts';
@@ -158,6 +158,39 @@ describe('transaction', () => {
     expect(res.status).toBe(200);
     expect(res.body.entry).toHaveLength(100);
     expect(await count('Patient?family=Hundred')).toBe(100);
+  });
+});
+
+describe('large transactions', () => {
+  test('120 update-as-create entries and a conditional create in one transaction all commit', async () => {
+    const entry: BundleEntry[] = Array.from({ length: 120 }, (_, i) => ({
+      resource: { ...patient(300 + i, 'Mange'), id: `mange-${i}` },
+      request: { method: 'PUT' as const, url: `Patient/mange-${i}` },
+    }));
+    entry.push({
+      resource: patient(500, 'MangeBetinget'),
+      request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${FNR_SYSTEM}|${syntheticFnr(500)}` },
+    });
+    const res = await fhir.post<Bundle>('', { resourceType: 'Bundle', type: 'transaction', entry });
+    expect(res.status).toBe(200);
+    expect(res.body.type).toBe('transaction-response');
+    expect(res.body.entry?.every((e) => e.response?.status?.startsWith('201'))).toBe(true);
+    expect(res.body.entry?.[0].response?.location).toBe('Patient/mange-0/_history/1');
+    expect(res.body.entry?.[0].response?.etag).toBe('W/"1"');
+    expect(await count('Patient?family:exact=Mange')).toBe(120);
+    expect(await count('Patient?family=MangeBetinget')).toBe(1);
+  });
+
+  test('a failure at entry 90 of 100 rolls back the 89 before it', async () => {
+    const entry: BundleEntry[] = Array.from({ length: 100 }, (_, i) => ({
+      resource: i === 89 ? ({ resourceType: 'Patient', gender: 'sometimes-invalid', birthDate: 'not a date' } as unknown as Patient) : patient(600 + i, 'Nittien'),
+      request: { method: 'POST' as const, url: 'Patient' },
+    }));
+    const res = await fhir.post('', { resourceType: 'Bundle', type: 'transaction', entry });
+    expect(res.status).toBe(400);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+    expect(JSON.stringify(res.body)).toContain('Patient.birthDate');
+    expect(await count('Patient?family=Nittien')).toBe(0);
   });
 });
 
