@@ -1,20 +1,10 @@
 import type { Bundle, BundleEntry, Observation, Patient } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FhirClient } from '../support/fhir-client.ts';
+import { describe, expect, test } from 'vitest';
 import { FNR_SYSTEM, syntheticFnr } from '../support/identities.ts';
-import type { TestServer } from '../support/server.ts';
-import { startTestServer } from '../support/server.ts';
+import { useTestServer } from '../support/server.ts';
 
-let server: TestServer;
-let fhir: FhirClient;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  fhir = new FhirClient(server.base);
-});
-afterAll(async () => {
-  await server?.close();
-});
+const env = useTestServer();
+const fhir = env.fhir;
 
 const patient = (n: number, family = 'Bundlesen'): Patient => ({
   resourceType: 'Patient',

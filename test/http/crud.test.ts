@@ -1,20 +1,10 @@
 import type { Observation, Patient } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FhirClient } from '../support/fhir-client.ts';
+import { describe, expect, test } from 'vitest';
 import { FNR_SYSTEM, syntheticFnr } from '../support/identities.ts';
-import type { TestServer } from '../support/server.ts';
-import { startTestServer } from '../support/server.ts';
+import { useTestServer } from '../support/server.ts';
 
-let server: TestServer;
-let fhir: FhirClient;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  fhir = new FhirClient(server.base);
-});
-afterAll(async () => {
-  await server?.close();
-});
+const env = useTestServer();
+const fhir = env.fhir;
 
 const patient = (n: number): Patient => ({
   resourceType: 'Patient',
@@ -33,7 +23,7 @@ describe('create', () => {
     expect(created.id).not.toBe('client-chosen');
     expect(created.meta?.versionId).toBe('1');
     expect(Date.parse(created.meta?.lastUpdated as string)).toBeGreaterThan(Date.now() - 60_000);
-    expect(res.headers.get('location')).toBe(`${server.base}/Patient/${created.id}/_history/1`);
+    expect(res.headers.get('location')).toBe(`${env.server.base}/Patient/${created.id}/_history/1`);
     expect(res.headers.get('etag')).toBe('W/"1"');
     expect(res.headers.get('last-modified')).toBe(new Date(created.meta?.lastUpdated as string).toUTCString());
     expect(res.headers.get('content-type')).toContain('application/fhir+json');
@@ -115,7 +105,7 @@ describe('update', () => {
     expect(res.status).toBe(201);
     expect(res.body.id).toBe('kari-1');
     expect(res.body.meta?.versionId).toBe('1');
-    expect(res.headers.get('location')).toBe(`${server.base}/Patient/kari-1/_history/1`);
+    expect(res.headers.get('location')).toBe(`${env.server.base}/Patient/kari-1/_history/1`);
   });
 
   test('If-Match with the current version updates; a stale one is 412 and stores nothing', async () => {

@@ -1,20 +1,10 @@
 import type { Bundle, BundleEntry, Patient } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FhirClient } from '../support/fhir-client.ts';
+import { describe, expect, test } from 'vitest';
 import type { JsonResponse } from '../support/fhir-client.ts';
-import type { TestServer } from '../support/server.ts';
-import { startTestServer } from '../support/server.ts';
+import { useTestServer } from '../support/server.ts';
 
-let server: TestServer;
-let fhir: FhirClient;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  fhir = new FhirClient(server.base);
-});
-afterAll(async () => {
-  await server?.close();
-});
+const env = useTestServer();
+const fhir = env.fhir;
 
 const patient = (family: string): Patient => ({ resourceType: 'Patient', name: [{ family }] });
 
@@ -49,7 +39,7 @@ describe('instance history', () => {
     expect((entries[1].resource as Patient).gender).toBe('male');
     expect((entries[2].resource as Patient).gender).toBe('female');
     expect(entries[3].response?.status).toBe('201');
-    expect(entries.every((e) => e.fullUrl === `${server.base}/Patient/${created.id}`)).toBe(true);
+    expect(entries.every((e) => e.fullUrl === `${env.server.base}/Patient/${created.id}`)).toBe(true);
     expect(entries.every((e) => e.response?.lastModified)).toBe(true);
   });
 

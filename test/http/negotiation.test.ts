@@ -5,18 +5,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FhirClient } from '../support/fhir-client.ts';
 import { FNR_SYSTEM, syntheticFnr } from '../support/identities.ts';
 import type { TestServer } from '../support/server.ts';
-import { startTestServer } from '../support/server.ts';
+import { startTestServer, useTestServer } from '../support/server.ts';
 
-let server: TestServer;
-let fhir: FhirClient;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  fhir = new FhirClient(server.base);
-});
-afterAll(async () => {
-  await server?.close();
-});
+const env = useTestServer();
+const fhir = env.fhir;
 
 const patient = (n: number, family = 'Forhandlingsen'): Patient => ({
   resourceType: 'Patient',
@@ -110,7 +102,7 @@ describe('response media type', () => {
   test('is application/fhir+json by default, with no Accept header and with Accept: */*', async () => {
     const created = await fhir.create(patient(10));
     for (const accept of [undefined, '*/*', 'application/fhir+json', 'application/fhir+json, application/json', 'application/*']) {
-      const res = await fetch(`${server.base}/Patient/${created.id}`, { headers: accept ? { accept } : {} });
+      const res = await fetch(`${env.server.base}/Patient/${created.id}`, { headers: accept ? { accept } : {} });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
       expect(((await res.json()) as Patient).id).toBe(created.id);
@@ -255,10 +247,10 @@ describe('compression', () => {
   });
 
   async function compare(path: string, encoding: 'gzip' | 'deflate'): Promise<{ plain: Buffer; encoded: RawResponse }> {
-    const plain = await raw('GET', `${server.base}/${path}`, { 'accept-encoding': 'identity' });
+    const plain = await raw('GET', `${env.server.base}/${path}`, { 'accept-encoding': 'identity' });
     expect(plain.status).toBe(200);
     expect(plain.headers['content-encoding']).toBeUndefined();
-    const encoded = await raw('GET', `${server.base}/${path}`, { 'accept-encoding': encoding });
+    const encoded = await raw('GET', `${env.server.base}/${path}`, { 'accept-encoding': encoding });
     expect(encoded.status).toBe(200);
     expect(encoded.headers['content-encoding']).toBe(encoding);
     expect(encoded.headers['content-type']).toContain('application/fhir+json');
@@ -297,7 +289,7 @@ describe('compression', () => {
   });
 
   test('fetch (which asks for gzip by default) gets the full large bundle', async () => {
-    const res = await fetch(`${server.base}/Patient?family=${family}&_count=120&_sort=_id`);
+    const res = await fetch(`${env.server.base}/Patient?family=${family}&_count=120&_sort=_id`);
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text.length).toBeGreaterThan(65536);
@@ -305,11 +297,11 @@ describe('compression', () => {
   });
 
   test('without Accept-Encoding, or for a small body, the response is not compressed', async () => {
-    const large = await raw('GET', `${server.base}/Patient?family=${family}&_count=20`);
+    const large = await raw('GET', `${env.server.base}/Patient?family=${family}&_count=20`);
     expect(large.status).toBe(200);
     expect(large.headers['content-encoding']).toBeUndefined();
     expect(JSON.parse(large.body.toString()).entry).toHaveLength(20);
-    const small = await raw('GET', `${server.base}/Patient/does-not-exist`, { 'accept-encoding': 'gzip' });
+    const small = await raw('GET', `${env.server.base}/Patient/does-not-exist`, { 'accept-encoding': 'gzip' });
     expect(small.status).toBe(404);
     expect(small.headers['content-encoding']).toBeUndefined();
     expect(JSON.parse(small.body.toString()).resourceType).toBe('OperationOutcome');
@@ -331,8 +323,8 @@ describe('X-Request-Id', () => {
       await fhir.post('Patient', '<Patient/>', { 'content-type': 'application/fhir+xml' }),
       await fhir.post('Patient', '{not json'),
       await fhir.request('OPTIONS', 'Patient'),
-      await fhir.get(`${server.root}/no/such/path`),
-      await fhir.get(`${server.root}/healthz`),
+      await fhir.get(`${env.server.root}/no/such/path`),
+      await fhir.get(`${env.server.root}/healthz`),
       await fhir.get('metadata', { 'accept-encoding': 'identity' }),
       await fhir.delete(`Patient/${created.body.id}`),
       await fhir.get(`Patient/${created.body.id}`),
@@ -369,7 +361,7 @@ describe('X-Request-Id', () => {
 
 describe('health', () => {
   test('GET /healthz answers 200 {status: "ok"} with the storage engine', async () => {
-    const res = await fetch(`${server.root}/healthz`);
+    const res = await fetch(`${env.server.root}/healthz`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('json');
     const body = (await res.json()) as { status: string; storage: string };

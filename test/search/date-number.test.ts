@@ -1,22 +1,11 @@
 import type { Observation, Patient, RiskAssessment } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FhirClient } from '../support/fhir-client.ts';
-import type { TestServer } from '../support/server.ts';
-import { startTestServer } from '../support/server.ts';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { useTestServer } from '../support/server.ts';
 import { enc, matchIds, newKey, Searcher, sleep } from './helpers.ts';
 
-let server: TestServer;
-let fhir: FhirClient;
-let search: Searcher;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  fhir = new FhirClient(server.base);
-  search = new Searcher(fhir);
-});
-afterAll(async () => {
-  await server?.close();
-});
+const env = useTestServer();
+const fhir = env.fhir;
+const search = new Searcher(fhir);
 
 type Key = ReturnType<typeof newKey>;
 

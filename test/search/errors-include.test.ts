@@ -1,23 +1,12 @@
 import type { Bundle, BundleEntry, Observation, OperationOutcome, Patient } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FhirClient } from '../support/fhir-client.ts';
+import { describe, expect, test } from 'vitest';
 import { FNR_SYSTEM, syntheticFnr } from '../support/identities.ts';
-import type { TestServer } from '../support/server.ts';
-import { startTestServer } from '../support/server.ts';
+import { useTestServer } from '../support/server.ts';
 import { link, matchIds, newKey, Searcher } from './helpers.ts';
 
-let server: TestServer;
-let fhir: FhirClient;
-let search: Searcher;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  fhir = new FhirClient(server.base);
-  search = new Searcher(fhir);
-});
-afterAll(async () => {
-  await server?.close();
-});
+const env = useTestServer();
+const fhir = env.fhir;
+const search = new Searcher(fhir);
 
 type Key = ReturnType<typeof newKey>;
 
@@ -117,7 +106,7 @@ describe('_include and _revinclude', () => {
       expect(included).toHaveLength(1);
       expect(included[0].resource?.resourceType).toBe('Patient');
       expect(included[0].resource?.id).toBe(patient.id);
-      expect(included[0].fullUrl).toBe(`${server.base}/Patient/${patient.id}`);
+      expect(included[0].fullUrl).toBe(`${env.server.base}/Patient/${patient.id}`);
       // The total counts matches only.
       expect(res.body.total).toBe(3);
     }

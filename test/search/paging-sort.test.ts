@@ -1,22 +1,11 @@
 import type { Bundle, Patient } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FhirClient } from '../support/fhir-client.ts';
-import type { TestServer } from '../support/server.ts';
-import { startTestServer } from '../support/server.ts';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { useTestServer } from '../support/server.ts';
 import { link, matchIds, newKey, Searcher, sleep } from './helpers.ts';
 
-let server: TestServer;
-let fhir: FhirClient;
-let search: Searcher;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  fhir = new FhirClient(server.base);
-  search = new Searcher(fhir);
-});
-afterAll(async () => {
-  await server?.close();
-});
+const env = useTestServer();
+const fhir = env.fhir;
+const search = new Searcher(fhir);
 
 type Key = ReturnType<typeof newKey>;
 
@@ -148,9 +137,9 @@ describe('_count and links', () => {
   test('the first page has a self link and no previous link', async () => {
     const bundle = await getBundle(`Patient?${key.param}&_count=3`);
     expect(link(bundle, 'self')).toContain('_count=3');
-    expect(link(bundle, 'self')).toContain(server.base);
+    expect(link(bundle, 'self')).toContain(env.server.base);
     expect(link(bundle, 'previous')).toBeUndefined();
-    expect(link(bundle, 'next')).toContain(`${server.base}/Patient?`);
+    expect(link(bundle, 'next')).toContain(`${env.server.base}/Patient?`);
   });
 
   test('previous from the second page leads back to exactly the first page; from the third to the second', async () => {

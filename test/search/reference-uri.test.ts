@@ -1,23 +1,12 @@
 import type { Observation, Patient, ValueSet } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FhirClient } from '../support/fhir-client.ts';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { FNR_SYSTEM, syntheticFnr } from '../support/identities.ts';
-import type { TestServer } from '../support/server.ts';
-import { startTestServer } from '../support/server.ts';
+import { useTestServer } from '../support/server.ts';
 import { enc, newKey, Searcher } from './helpers.ts';
 
-let server: TestServer;
-let fhir: FhirClient;
-let search: Searcher;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  fhir = new FhirClient(server.base);
-  search = new Searcher(fhir);
-});
-afterAll(async () => {
-  await server?.close();
-});
+const env = useTestServer();
+const fhir = env.fhir;
+const search = new Searcher(fhir);
 
 type Key = ReturnType<typeof newKey>;
 
@@ -46,7 +35,7 @@ describe('reference', () => {
       obs[name] = (await fhir.create(observation(key, extra))).id;
     };
     await make('relative', { subject: { reference: `Patient/${patient.id}` } });
-    await make('absoluteOwn', { subject: { reference: `${server.base}/Patient/${patient.id}` } });
+    await make('absoluteOwn', { subject: { reference: `${env.server.base}/Patient/${patient.id}` } });
     await make('versioned', { subject: { reference: `Patient/${patient.id}/_history/1` } });
     await make('otherPatient', { subject: { reference: `Patient/${other.id}` } });
     await make('identifierOnly', { subject: { type: 'Patient', identifier: { system: FNR_SYSTEM, value: fnr }, display: 'Kari Nordmann' } });
@@ -74,7 +63,7 @@ describe('reference', () => {
   });
 
   test("an absolute URL on the server's own base matches local references", async () => {
-    await search.expectIds('Observation', `${key.param}&subject=${enc(`${server.base}/Patient/${patient.id}`)}`, local());
+    await search.expectIds('Observation', `${key.param}&subject=${enc(`${env.server.base}/Patient/${patient.id}`)}`, local());
   });
 
   test('subject:Patient=id restricts the type; a wrong type finds nothing', async () => {

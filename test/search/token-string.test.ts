@@ -1,23 +1,12 @@
 import type { Encounter, Observation, Patient } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FhirClient } from '../support/fhir-client.ts';
+import { describe, expect, test } from 'vitest';
 import { FNR_SYSTEM, syntheticFnr } from '../support/identities.ts';
-import type { TestServer } from '../support/server.ts';
-import { startTestServer } from '../support/server.ts';
+import { useTestServer } from '../support/server.ts';
 import { enc, KEY_SYSTEM, newKey, Searcher } from './helpers.ts';
 
-let server: TestServer;
-let fhir: FhirClient;
-let search: Searcher;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  fhir = new FhirClient(server.base);
-  search = new Searcher(fhir);
-});
-afterAll(async () => {
-  await server?.close();
-});
+const env = useTestServer();
+const fhir = env.fhir;
+const search = new Searcher(fhir);
 
 const LOINC = 'http://loinc.org';
 const SNOMED = 'http://snomed.info/sct';

@@ -1,19 +1,9 @@
 import type { Patient } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FhirClient } from '../support/fhir-client.ts';
-import type { TestServer } from '../support/server.ts';
-import { startTestServer } from '../support/server.ts';
+import { describe, expect, test } from 'vitest';
+import { useTestServer } from '../support/server.ts';
 
-let server: TestServer;
-let fhir: FhirClient;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  fhir = new FhirClient(server.base);
-});
-afterAll(async () => {
-  await server?.close();
-});
+const env = useTestServer();
+const fhir = env.fhir;
 
 describe('concurrent writers', () => {
   test('of ten updates racing with the same If-Match, exactly one wins and the others get 412', async () => {

@@ -10,9 +10,14 @@ export interface JsonResponse<T = any> {
 
 /** Minimal FHIR HTTP helper over fetch, so tests read like the requests a client sends. */
 export class FhirClient {
-  readonly base: string;
-  constructor(base: string) {
-    this.base = base;
+  private readonly baseOf: () => string;
+  /** `base` may be a function, for a client made before its server has started. */
+  constructor(base: string | (() => string)) {
+    this.baseOf = typeof base === 'string' ? () => base : base;
+  }
+
+  get base(): string {
+    return this.baseOf();
   }
 
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonResponse<T>> {

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
+import { FhirClient } from './fhir-client.ts';
 import { loadConfig } from '../../server/config.ts';
 import type { Config } from '../../server/config.ts';
 import { buildApp } from '../../server/http/app.ts';
@@ -38,5 +40,28 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
       await app.close();
       await database.drop();
     },
+  };
+}
+
+/** A server for the test file that calls it: started before its tests, stopped after them. */
+export function useTestServer(overrides: Partial<Config> = {}): { readonly server: TestServer; readonly fhir: FhirClient } {
+  let current: TestServer | undefined;
+  const started = (): TestServer => {
+    if (!current) {
+      throw new Error('the test server has not started');
+    }
+    return current;
+  };
+  beforeAll(async () => {
+    current = await startTestServer(overrides);
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  return {
+    get server() {
+      return started();
+    },
+    fhir: new FhirClient(() => started().base),
   };
 }
