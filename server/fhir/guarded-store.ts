@@ -11,8 +11,9 @@ const INTERNAL_ERROR = new OperationOutcomeError({
 /**
  * The store as the repository sees it: a failure that is not a FHIR outcome (a database fault,
  * a bug) is logged and becomes a 500, instead of reaching the client as a 400 carrying an internal
- * message (which is what Medplum's router would make of it). A unique-key violation passes
- * through: the repository turns it into a retry, a 409 or a 412.
+ * message (which is what Medplum's router would make of it). Conflicts pass through: a unique-key
+ * violation becomes a retry, 409 or 412 in the repository; serialization failures and deadlocks
+ * are retried by serializable transactions and otherwise answered 409.
  */
 export function guardStore(store: ResourceStore): ResourceStore {
   return new Proxy(store, {
@@ -30,8 +31,14 @@ export function guardStore(store: ResourceStore): ResourceStore {
 }
 
 function convert(err: unknown): never {
-  if (err instanceof OperationOutcomeError || sqlState(err) === SqlState.uniqueViolation) {
-    throw err;
+  const state = sqlState(err);
+  if (
+    err instanceof OperationOutcomeError ||
+    state === SqlState.uniqueViolation ||
+    state === SqlState.serializationFailure ||
+    state === SqlState.deadlockDetected
+  ) {
+    throw err; // conflicts: retried by the transaction, else answered 409
   }
   reportFault(err, 'storage operation failed');
   throw INTERNAL_ERROR;

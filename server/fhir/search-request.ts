@@ -40,6 +40,9 @@ export function parseSearch(resourceType: string, query: QueryRecord): SearchReq
   const filters: Filter[] = [];
   const seen = new Set<string>();
   for (const [key, value] of pairsOf(query)) {
+    if (!value.isWellFormed() || value.includes('\u0000') || !key.isWellFormed() || key.includes('\u0000')) {
+      throw bad('Search parameters may not contain NUL or invalid Unicode', key);
+    }
     if (SINGLE_VALUED.has(key)) {
       if (seen.has(key)) {
         throw bad(`${key} may be given once`, key);

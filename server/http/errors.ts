@@ -1,5 +1,6 @@
 import { getStatus, OperationOutcomeError } from '@medplum/core';
 import { reportFault } from '../log.ts';
+import { SqlState, sqlState } from '../store/db/database.ts';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { FHIR_JSON, HttpError } from './negotiation.ts';
@@ -32,6 +33,11 @@ function fromFastifyError(err: FastifyError): [number, OperationOutcome] | undef
   }
 }
 
+function isConflict(err: unknown): boolean {
+  const state = sqlState(err);
+  return state === SqlState.uniqueViolation || state === SqlState.serializationFailure || state === SqlState.deadlockDetected;
+}
+
 /** Every error leaves as an OperationOutcome with its status; server faults are logged without request data. */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -41,6 +47,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
       [status, body] = [err.status, err.outcome];
     } else if (err instanceof OperationOutcomeError) {
       [status, body] = [getStatus(err.outcome), err.outcome];
+    } else if (isConflict(err)) {
+      [status, body] = [409, outcome('conflict', 'The request collided with another one changing the same data; retry it')];
     } else {
       const known = fromFastifyError(err);
       if (known) {

@@ -92,7 +92,7 @@ export function registerFhirRoutes(app: FastifyInstance, services: Services): vo
     const repository = repo(req);
     const body = req.body as Bundle | undefined;
     const [outcome, resource] =
-      url === '/' && req.method === 'POST' && body?.resourceType === 'Bundle' && body.type === 'transaction'
+      url.split('?')[0].replace(/\/+$/, '') === '' && req.method === 'POST' && body?.resourceType === 'Bundle' && body.type === 'transaction'
         ? await transactionInteraction(services.router, repository, fhirRequest, body)
         : await services.router.handleRequest(fhirRequest, repository);
     if (resource?.resourceType === 'Bundle' && resource.type === 'batch-response') {
@@ -130,6 +130,10 @@ function checkWriteRequest(req: FastifyRequest<{ Params: Params }>, services: Se
       throw new HttpError(405, 'not-supported', `${req.method} is not allowed on /metadata`);
     }
     throw new OperationOutcomeError(notFound);
+  }
+  const ifMatch = req.headers['if-match'];
+  if (ifMatch !== undefined && !/^(W\/)?"\d+"$/.test(String(ifMatch).trim())) {
+    throw new OperationOutcomeError(badRequest('If-Match must be a version ETag such as W/"3"', 'If-Match'));
   }
   const body = req.body as unknown;
   const patchArray = req.method === 'PATCH' && Array.isArray(body);

@@ -40,7 +40,7 @@ export async function readHistory(db: Database, scope: HistoryScope, q: HistoryQ
   }
   if (q.since) {
     params.push(q.since);
-    where.push(`last_updated >= $${params.length}::timestamptz`);
+    where.push(`last_updated >= $${params.length}::text::timestamptz`);
   }
   if (q.beforeSeq !== undefined) {
     params.push(q.beforeSeq);

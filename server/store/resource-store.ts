@@ -103,6 +103,10 @@ export class ResourceStore {
     baseUrl?: string
   ): Promise<string> {
     const content = JSON.stringify(resource);
+    // JSON.stringify writes NUL and lone surrogates as \u escapes, which PostgreSQL's jsonb refuses.
+    if (content.includes('\\u') && hasUnstorableText(resource)) {
+      throw new OperationOutcomeError(badRequest('The resource contains characters that are not valid Unicode text (a lone surrogate or NUL)'));
+    }
     await this.write({
       tenant,
       resourceType: resource.resourceType,
@@ -137,4 +141,15 @@ export class ResourceStore {
     const cursor: Cursor | undefined = request.cursor ? decodeCursor(request.cursor, plan.sort) : undefined;
     return executeSearch(this.db, plan, { count, cursor, total: request.total });
   }
+}
+
+/** True when a string anywhere in the value holds NUL or a lone surrogate. */
+function hasUnstorableText(value: unknown): boolean {
+  if (typeof value === 'string') {
+    return value.includes('\u0000') || !value.isWellFormed();
+  }
+  if (value && typeof value === 'object') {
+    return Object.values(value).some(hasUnstorableText);
+  }
+  return false;
 }

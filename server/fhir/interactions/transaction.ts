@@ -24,8 +24,10 @@ export async function transactionInteraction(
   );
   return repo.withTransaction(
     async (tx) => {
-      await resolveConditionalReferences(bundle, tx);
-      const [outcome, response] = await router.handleRequest({ ...request, config: { transactions: false } }, tx);
+      // A fresh copy per attempt: a retried transaction resolves its conditional references again.
+      const working = structuredClone(bundle);
+      await resolveConditionalReferences(working, tx);
+      const [outcome, response] = await router.handleRequest({ ...request, body: working, config: { transactions: false } }, tx);
       if (getStatus(outcome) >= 400) {
         throw new OperationOutcomeError(outcome);
       }

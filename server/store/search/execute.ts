@@ -34,7 +34,7 @@ export function encodeCursor(cursor: Cursor): string {
 const VALUE_CHECK: Record<SortKey['cast'], (v: string) => boolean> = {
   bigint: (v) => /^\d{1,18}$/.test(v),
   numeric: (v) => /^-?\d+(\.\d+)?$/.test(v),
-  timestamptz: (v) => v === 'infinity' || v === '-infinity' || !Number.isNaN(Date.parse(v)),
+  timestamptz: (v) => v === 'infinity' || v === '-infinity' || /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d(:\d\d)?|Z)$/.test(v),
   text: () => true,
 };
 
@@ -85,13 +85,6 @@ function keysetCondition(keys: OrderedKey[], values: (string | null)[], params: 
   return alternatives.length ? `(${alternatives.join(' OR ')})` : 'false';
 }
 
-function stringify(value: unknown): string | null {
-  if (value === null || value === undefined) {
-    return null;
-  }
-  return value instanceof Date ? value.toISOString() : String(value);
-}
-
 /** Runs one page of a planned search with keyset paging, and the total when asked. */
 export async function executeSearch(
   db: Database,
@@ -118,13 +111,15 @@ export async function executeSearch(
   const order = keys.map((k, i) => `q.k${i} ${k.descending ? 'DESC' : 'ASC'} NULLS ${k.nullsLast ? 'LAST' : 'FIRST'}`).join(', ');
   const after = options.cursor ? `WHERE ${keysetCondition(keys, options.cursor.values, params)}` : '';
   const limit = params.add(options.count + 1);
-  const sql = `SELECT q.* FROM (SELECT r.id, r.content, ${select} FROM resource r WHERE ${whereSql}) q ${after} ORDER BY ${order} LIMIT ${limit}`;
+  // Cursor values leave as PostgreSQL's own text (infinity included) and come back through a cast.
+  const asText = keys.map((_, i) => `q.k${i}::text AS t${i}`).join(', ');
+  const sql = `SELECT q.id, q.content, ${asText} FROM (SELECT r.id, r.content, ${select} FROM resource r WHERE ${whereSql}) q ${after} ORDER BY ${order} LIMIT ${limit}`;
   const rows = await db.query<Record<string, unknown>>(sql, params.values);
   const more = rows.length > options.count;
   const pageRows = rows.slice(0, options.count).map((row) => ({
     id: row.id as string,
     content: row.content as string,
-    keys: keys.map((_, i) => stringify(row[`k${i}`])),
+    keys: keys.map((_, i) => (row[`t${i}`] ?? null) as string | null),
   }));
   if (backward) {
     pageRows.reverse();

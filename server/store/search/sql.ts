@@ -2,10 +2,14 @@
 export class SqlParams {
   readonly values: unknown[] = [];
 
-  /** Adds a value and returns its placeholder, with an optional cast (`$3::timestamptz`). */
+  /**
+   * Adds a value and returns its placeholder, with an optional cast (`$3::text::timestamptz`).
+   * Values travel as text and PostgreSQL converts them, so `infinity` and exact decimals arrive
+   * as written whatever the driver would make of a typed parameter.
+   */
   add(value: unknown, cast?: string): string {
     this.values.push(value);
-    return cast ? `$${this.values.length}::${cast}` : `$${this.values.length}`;
+    return cast ? `$${this.values.length}::text::${cast}` : `$${this.values.length}`;
   }
 }
 

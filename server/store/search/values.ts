@@ -53,7 +53,15 @@ export function dateRange(text: string): DateRange | undefined {
   } else {
     highMs = lowMs + Math.max(1, 10 ** (3 - Math.min(frac.length, 3)));
   }
-  return { low: new Date(lowMs).toISOString(), high: new Date(highMs).toISOString() };
+  return { low: instantText(lowMs, NEG_INFINITY), high: instantText(highMs, POS_INFINITY) };
+}
+
+const MIN_MS = utc(1, 0, 1);
+const MAX_MS = utc(10000, 0, 1);
+
+/** ISO text of an instant, or an infinity where a bound leaves the years 0001–9999 (as 9999-12-31's end does). */
+function instantText(ms: number, outside: string): string {
+  return ms < MIN_MS || ms >= MAX_MS ? outside : new Date(ms).toISOString();
 }
 
 function daysInMonth(year: number, month: number): number {
