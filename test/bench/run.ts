@@ -98,32 +98,19 @@ async function main(): Promise<void> {
 
     const sample = JSON.parse(await client.request('GET', 'Observation?_count=200')) as Bundle;
     const ids = (sample.entry ?? []).map((e) => e.resource?.id as string);
-    rows.push(
-      await load('read by id', 2000, 1, 1, async (i) => {
-        await client.request('GET', `Observation/${ids[i % ids.length]}`);
-      })
-    );
-    rows.push(
-      await load('read by id', 20000, 16, 1, async (i) => {
-        await client.request('GET', `Observation/${ids[i % ids.length]}`);
-      })
-    );
-    rows.push(
-      await load('search subject+code+date', 1000, 1, 1, async (i) => {
-        const subject = patientIds[(i * 31) % patientIds.length];
-        const code = CODES[i % CODES.length];
-        const date = new Date(START + (i % 200) * DAY).toISOString().slice(0, 10);
-        await client.request('GET', `Observation?subject=Patient/${subject}&code=http://loinc.org|${code}&date=ge${date}`);
-      })
-    );
-    rows.push(
-      await load('search subject+code+date', 4000, 16, 1, async (i) => {
-        const subject = patientIds[(i * 31) % patientIds.length];
-        const code = CODES[i % CODES.length];
-        const date = new Date(START + (i % 200) * DAY).toISOString().slice(0, 10);
-        await client.request('GET', `Observation?subject=Patient/${subject}&code=http://loinc.org|${code}&date=ge${date}`);
-      })
-    );
+    const read = async (i: number): Promise<void> => {
+      await client.request('GET', `Observation/${ids[i % ids.length]}`);
+    };
+    const searchByPatientCodeDate = async (i: number): Promise<void> => {
+      const subject = patientIds[(i * 31) % patientIds.length];
+      const code = CODES[i % CODES.length];
+      const date = new Date(START + (i % 200) * DAY).toISOString().slice(0, 10);
+      await client.request('GET', `Observation?subject=Patient/${subject}&code=http://loinc.org|${code}&date=ge${date}`);
+    };
+    rows.push(await load('read by id', 2000, 1, 1, read));
+    rows.push(await load('read by id', 20000, 16, 1, read));
+    rows.push(await load('search subject+code+date', 1000, 1, 1, searchByPatientCodeDate));
+    rows.push(await load('search subject+code+date', 4000, 16, 1, searchByPatientCodeDate));
   } catch (err) {
     console.error('benchmark failed:', err);
     process.exitCode = 1;

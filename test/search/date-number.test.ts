@@ -1,23 +1,14 @@
-import type { Observation, Patient, RiskAssessment } from '@medplum/fhirtypes';
+import type { Patient, RiskAssessment } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { useTestServer } from '../support/server.ts';
-import { enc, matchIds, newKey, Searcher, sleep } from './helpers.ts';
+import { enc, keyedObservation, matchIds, newKey, Searcher, sleep } from './helpers.ts';
+import type { Key } from './helpers.ts';
 
 const env = useTestServer();
 const fhir = env.fhir;
 const search = new Searcher(fhir);
 
-type Key = ReturnType<typeof newKey>;
-
-function observation(key: Key, extra: Partial<Observation>): Observation {
-  return {
-    resourceType: 'Observation',
-    status: 'final',
-    identifier: [key.identifier],
-    code: { coding: [{ system: 'http://loinc.org', code: '2345-7' }] },
-    ...extra,
-  };
-}
+const observation = keyedObservation;
 
 /** Runs each [value, shouldMatch] case against `param` and reports all mismatches at once. */
 async function expectCases(type: string, key: Key, param: string, id: string, cases: [string, boolean][]): Promise<void> {

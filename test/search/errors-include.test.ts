@@ -3,12 +3,12 @@ import { describe, expect, test } from 'vitest';
 import { FNR_SYSTEM, syntheticFnr } from '../support/identities.ts';
 import { useTestServer } from '../support/server.ts';
 import { link, matchIds, newKey, Searcher } from './helpers.ts';
+import type { Key } from './helpers.ts';
 
 const env = useTestServer();
 const fhir = env.fhir;
 const search = new Searcher(fhir);
 
-type Key = ReturnType<typeof newKey>;
 
 function observation(key: Key, subject?: string): Observation {
   return {

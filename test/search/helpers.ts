@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Bundle, BundleEntry, Identifier } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, Identifier, Observation } from '@medplum/fhirtypes';
 import { expect } from 'vitest';
 import type { FhirClient, JsonResponse } from '../support/fhir-client.ts';
 
@@ -10,6 +10,19 @@ export const KEY_SYSTEM = 'urn:kp:search-test';
 export function newKey(): { key: string; identifier: Identifier; param: string } {
   const key = randomUUID();
   return { key, identifier: { system: KEY_SYSTEM, value: key }, param: `identifier=${KEY_SYSTEM}|${key}` };
+}
+
+export type Key = ReturnType<typeof newKey>;
+
+/** A final Observation tagged with the test's key (LOINC 2345-7 unless `extra` says otherwise). */
+export function keyedObservation(key: Key, extra: Partial<Observation>): Observation {
+  return {
+    resourceType: 'Observation',
+    status: 'final',
+    identifier: [key.identifier],
+    code: { coding: [{ system: 'http://loinc.org', code: '2345-7' }] },
+    ...extra,
+  };
 }
 
 export const FORM = { 'content-type': 'application/x-www-form-urlencoded' };

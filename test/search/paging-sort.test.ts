@@ -2,12 +2,12 @@ import type { Bundle, Patient } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { useTestServer } from '../support/server.ts';
 import { link, matchIds, newKey, Searcher, sleep } from './helpers.ts';
+import type { Key } from './helpers.ts';
 
 const env = useTestServer();
 const fhir = env.fhir;
 const search = new Searcher(fhir);
 
-type Key = ReturnType<typeof newKey>;
 
 async function patient(key: Key, family: string | undefined, birthDate?: string, given?: string): Promise<string> {
   const p: Patient = { resourceType: 'Patient', identifier: [key.identifier] };

@@ -2,23 +2,14 @@ import type { Observation, Patient, ValueSet } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { FNR_SYSTEM, syntheticFnr } from '../support/identities.ts';
 import { useTestServer } from '../support/server.ts';
-import { enc, newKey, Searcher } from './helpers.ts';
+import { enc, keyedObservation, newKey, Searcher } from './helpers.ts';
+import type { Key } from './helpers.ts';
 
 const env = useTestServer();
 const fhir = env.fhir;
 const search = new Searcher(fhir);
 
-type Key = ReturnType<typeof newKey>;
-
-function observation(key: Key, extra: Partial<Observation>): Observation {
-  return {
-    resourceType: 'Observation',
-    status: 'final',
-    identifier: [key.identifier],
-    code: { coding: [{ system: 'http://loinc.org', code: '2345-7' }] },
-    ...extra,
-  };
-}
+const observation = keyedObservation;
 
 describe('reference', () => {
   let key: Key;

@@ -2,12 +2,12 @@ import type { Observation, Patient, ValueSet } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { useTestServer } from '../support/server.ts';
 import { enc, newKey, Searcher } from './helpers.ts';
+import type { Key } from './helpers.ts';
 
 const env = useTestServer();
 const fhir = env.fhir;
 const search = new Searcher(fhir);
 
-type Key = ReturnType<typeof newKey>;
 
 /** Family names carrying SQL metacharacters; FHIR search escapes (\ , | $) are applied where the value is sent. */
 const NASTY = {
