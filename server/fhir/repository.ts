@@ -27,7 +27,8 @@ import { SqlState, sqlState } from '../store/db/database.ts';
 import type { StoredVersion } from '../store/read.ts';
 import type { ResourceStore } from '../store/resource-store.ts';
 import type { Validator } from '../validation/validator.ts';
-import { historyBundle, searchBundle } from './bundles.ts';
+import { searchBundle } from './bundles.ts';
+import { historyInteraction } from './interactions/history.ts';
 import { guardStore } from './guarded-store.ts';
 import { isKnownResourceType } from './definitions.ts';
 
@@ -206,13 +207,11 @@ export class KnutepunktRepository extends FhirRepository {
     );
   }
 
+  /** Instance history inside a batch: the same interaction as `GET Type/id/_history`. */
   async readHistory<T extends Resource>(resourceType: string, id: string, options?: ReadHistoryOptions): Promise<Bundle<WithId<T>>> {
-    await this.readCurrentOrExists(resourceType, id);
-    const rows = await this.store.history(
-      { tenant: this.context.tenant, resourceType, id },
-      { count: options?.limit ?? 100 }
-    );
-    return JSON.parse(historyBundle(rows, this.context.baseUrl, {})) as Bundle<WithId<T>>;
+    const query = options?.limit !== undefined ? { _count: String(options.limit) } : {};
+    const result = await historyInteraction(this, query, resourceType, id);
+    return JSON.parse(result.body) as Bundle<WithId<T>>;
   }
 
   async search<T extends Resource>(searchRequest: SearchRequest<T>): Promise<Bundle<WithId<T>>> {
@@ -294,13 +293,6 @@ export class KnutepunktRepository extends FhirRepository {
       throw new OperationOutcomeError(gone);
     }
     return current;
-  }
-
-  private async readCurrentOrExists(resourceType: string, id: string): Promise<void> {
-    checkType(resourceType);
-    if (!(await this.store.readCurrent(this.context.tenant, resourceType, id))) {
-      throw new OperationOutcomeError(notFound);
-    }
   }
 
   /** A lost race against another writer is retried, except inside a transaction (which is aborted). */

@@ -210,6 +210,20 @@ describe('batch', () => {
     expect(await count('Patient?family=Batch')).toBe(2);
   });
 
+  test('history entries in a batch answer like GET _history: versions, or 404 for an unknown id', async () => {
+    const p = await fhir.create(patient(12, 'Historikk'));
+    await fhir.put(`Patient/${p.id}`, { ...p, gender: 'male' });
+    const res = await fhir.post<Bundle>('', {
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: [{ request: { method: 'GET', url: `Patient/${p.id}/_history` } }, { request: { method: 'GET', url: 'Patient/nobody/_history' } }],
+    } satisfies Bundle);
+    const [found, missing] = res.body.entry ?? [];
+    expect((found.resource as Bundle).type).toBe('history');
+    expect((found.resource as Bundle).entry?.map((e) => e.response?.etag)).toEqual(['W/"2"', 'W/"1"']);
+    expect(missing.response?.status).toBe('404');
+  });
+
   test('a body that is not a Bundle is refused', async () => {
     const res = await fhir.post('', patient(11));
     expect(res.status).toBe(400);
