@@ -1,27 +1,23 @@
-// How a Knutepunkt definition names the official definition it stands in for. The server reads
-// these to validate a payload that claims an official VKP profile (or uses an official VKP
-// extension URL) with our equivalent definition.
+// How a Knutepunkt definition says which official definition it stands in for, and that it is the
+// default profile of its resource type. Both are read by the server. They sit in
+// StructureDefinition.identifier and .keyword because SUSHI does not copy those from a parent
+// profile to its children (it does copy root extensions), so a child never inherits either role.
 
-Extension: EquivalentCanonical
-Id: equivalent-canonical
-Title: "Equivalent canonical"
-Description: "The canonical URL of an official definition (for example a VKP profile or extension) that this definition stands in for. Resources that claim that URL are validated by this definition."
-Context: StructureDefinition
-* value[x] only uri
-* valueUri 1..1
+CodeSystem: ProfileRole
+Id: profile-role
+Title: "Profile roles"
+Description: "Roles a Knutepunkt profile plays on the server."
+* ^caseSensitive = true
+* ^status = #active
+* ^content = #complete
+* #default-for-type "Default profile for its resource type" "The server validates every resource of the profile's type against this profile, whether or not the resource claims it (the default-profile policy, on by default)."
 
+// The official URL (for example a VKP profile or extension) this definition stands in for: a
+// resource that claims it, or an extension that uses it, is validated by this definition.
 RuleSet: EquivalentTo(url)
-* ^extension[+].url = "https://knutepunkt.dev/fhir/StructureDefinition/equivalent-canonical"
-* ^extension[=].valueUri = "{url}"
-
-Extension: DefaultProfile
-Id: default-profile
-Title: "Default profile for its resource type"
-Description: "Marks the profile that the server applies to every resource of its type, whether or not the resource claims it (the server's default-profile policy, on by default)."
-Context: StructureDefinition
-* value[x] only boolean
-* valueBoolean 1..1
+* ^identifier[+].use = #secondary
+* ^identifier[=].system = "urn:ietf:rfc:3986"
+* ^identifier[=].value = "{url}"
 
 RuleSet: DefaultProfileForType
-* ^extension[+].url = "https://knutepunkt.dev/fhir/StructureDefinition/default-profile"
-* ^extension[=].valueBoolean = true
+* ^keyword[+] = https://knutepunkt.dev/fhir/CodeSystem/profile-role#default-for-type "Default profile for its resource type"

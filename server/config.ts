@@ -13,6 +13,10 @@ export interface Config {
   bodyLimit: number;
   /** Public base URL of the FHIR API, used in Location headers and Bundle links. */
   baseUrl?: string;
+  /** Apply each type's default welfare-technology profile to every write, claimed or not. */
+  defaultProfiles: boolean;
+  /** Accept synthetic Test Norge identity numbers (month + 80); only for servers holding test data. */
+  syntheticIdentifiers: boolean;
 }
 
 /** Thrown for an invalid setting: the start stops with this one line. */
@@ -46,6 +50,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (baseUrl && !/^https?:\/\/[^/]+/.test(baseUrl)) {
     throw new ConfigError('BASE_URL must be an absolute http(s) URL');
   }
+  const defaultProfiles = parseChoice(env, 'DEFAULT_PROFILES', ['on', 'off'], 'on') === 'on';
+  const syntheticIdentifiers = parseChoice(env, 'SYNTHETIC_IDENTIFIERS', ['accept', 'reject'], 'reject') === 'accept';
+  if (syntheticIdentifiers && env.NODE_ENV === 'production') {
+    throw new ConfigError('SYNTHETIC_IDENTIFIERS=accept is refused when NODE_ENV=production');
+  }
   return {
     port,
     host: env.HOST || '0.0.0.0',
@@ -60,7 +69,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean),
     bodyLimit: parseInteger(env, 'BODY_LIMIT', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     baseUrl: baseUrl?.replace(/\/+$/, ''),
+    defaultProfiles,
+    syntheticIdentifiers,
   };
+}
+
+function parseChoice(env: NodeJS.ProcessEnv, name: string, choices: string[], fallback: string): string {
+  const value = (env[name] || fallback).toLowerCase();
+  if (!choices.includes(value)) {
+    throw new ConfigError(`${name} must be ${choices.map((c) => `"${c}"`).join(' or ')}, not "${env[name]}"`);
+  }
+  return value;
 }
 
 function parseInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

@@ -9,8 +9,11 @@ import { openDatabase } from './store/db/open.ts';
 import { migrate } from './store/migrate.ts';
 import { ResourceStore } from './store/resource-store.ts';
 import { SearchParamRegistry } from './store/search/registry.ts';
+import { publishConformanceResources } from './fhir/conformance-resources.ts';
+import type { ProfileRegistry } from './validation/profile-registry.ts';
+import { loadProfileRegistry } from './validation/profile-registry.ts';
+import { ResourceValidator } from './validation/resource-validator.ts';
 import type { Validator } from './validation/validator.ts';
-import { validateBase } from './validation/validator.ts';
 
 /** The default tenant until municipalities become tenants. */
 export const DEFAULT_TENANT = 'default';
@@ -22,6 +25,9 @@ export interface Services {
   store: ResourceStore;
   router: FhirRouter;
   validate: Validator;
+  /** The validator behind `validate`, for $validate and its warnings. */
+  validator: ResourceValidator;
+  profiles: ProfileRegistry;
   /** The CapabilityStatement as JSON text, generated from what this server supports. */
   capabilityStatement: string;
   /** A repository for one request. */
@@ -37,15 +43,24 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
   const registry = await SearchParamRegistry.load(database);
   const store = new ResourceStore(database, registry);
   const router = new FhirRouter();
-  const validate = validateBase;
+  const profiles = loadProfileRegistry();
+  const validator = new ResourceValidator(profiles, {
+    defaultProfiles: config.defaultProfiles,
+    allowSyntheticIdentifiers: config.syntheticIdentifiers,
+  });
+  const validate = validator.validate;
+  const repository = (context: RequestContext): KnutepunktRepository => new KnutepunktRepository(store, context, validate);
+  await publishConformanceResources(repository({ tenant: DEFAULT_TENANT, baseUrl: config.baseUrl ?? '' }), profiles.ownResources);
   return {
     config,
     db: database,
     store,
     router,
     validate,
+    validator,
+    profiles,
     capabilityStatement: JSON.stringify(buildCapabilityStatement(registry)),
-    repository: (context) => new KnutepunktRepository(store, context, validate),
+    repository,
     close: () => database.close(),
   };
 }

@@ -31,6 +31,8 @@ describe('loadConfig', () => {
       subscriptionAllowedHosts: [],
       bodyLimit: 10 * 1024 * 1024,
       baseUrl: undefined,
+      defaultProfiles: true,
+      syntheticIdentifiers: false,
     });
   });
 
@@ -46,6 +48,8 @@ describe('loadConfig', () => {
       SUBSCRIPTION_ALLOWED_HOSTS: ' a.example , b.example,,',
       BODY_LIMIT: '2048',
       BASE_URL: 'https://fhir.kommune.example/fhir//',
+      DEFAULT_PROFILES: 'Off',
+      SYNTHETIC_IDENTIFIERS: 'accept',
     });
     expect(config).toEqual({
       port: 9090,
@@ -58,7 +62,16 @@ describe('loadConfig', () => {
       subscriptionAllowedHosts: ['a.example', 'b.example'],
       bodyLimit: 2048,
       baseUrl: 'https://fhir.kommune.example/fhir',
+      defaultProfiles: false,
+      syntheticIdentifiers: true,
     });
+  });
+
+  test('DEFAULT_PROFILES and SYNTHETIC_IDENTIFIERS take only their choices; test identities are refused in production', () => {
+    expect(() => loadConfig({ DEFAULT_PROFILES: 'yes' })).toThrow(/DEFAULT_PROFILES must be "on" or "off"/);
+    expect(() => loadConfig({ SYNTHETIC_IDENTIFIERS: 'on' })).toThrow(/SYNTHETIC_IDENTIFIERS must be "accept" or "reject"/);
+    expect(() => loadConfig({ SYNTHETIC_IDENTIFIERS: 'accept', NODE_ENV: 'production' })).toThrow(ConfigError);
+    expect(loadConfig({ SYNTHETIC_IDENTIFIERS: 'accept', NODE_ENV: 'development' }).syntheticIdentifiers).toBe(true);
   });
 
   test('empty strings count as unset for PORT, DATABASE_URL, REDIS_URL and BASE_URL', () => {

@@ -7,6 +7,7 @@ import { setFaultLog } from '../log.ts';
 import { registerErrorHandler } from './errors.ts';
 import { registerFhirRoutes } from './fhir-routes.ts';
 import { registerHealth } from './health.ts';
+import { registerOperationRoutes } from './operation-routes.ts';
 import { registerBodyParsers } from './negotiation.ts';
 
 export interface AppOptions {
@@ -44,5 +45,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   registerErrorHandler(app);
   registerHealth(app, services);
   registerFhirRoutes(app, services);
+  registerOperationRoutes(app, services);
   return app;
 }

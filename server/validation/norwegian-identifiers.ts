@@ -91,7 +91,7 @@ export function checkPersonNumber(value: string, options: { allowSynthetic: bool
     return { valid: false, kind, synthetic, reason: 'the first six digits are not a date' };
   }
   if (synthetic && !options.allowSynthetic) {
-    return { valid: false, kind, synthetic, reason: 'is a synthetic test number (month + 80), accepted only on servers configured for test data' };
+    return { valid: false, kind, synthetic, reason: 'it is a synthetic Test Norge number (month + 80), accepted only when the server is configured for test data (SYNTHETIC_IDENTIFIERS=accept)' };
   }
   return { valid: true, kind, synthetic };
 }

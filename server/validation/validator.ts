@@ -29,11 +29,16 @@ export const validateBase: Validator = (resource) => {
  * fixes its payload faster with the element it sent (`Observation.valueQuantity.value`).
  */
 function withConcreteLocation(resource: Resource, issue: OperationOutcomeIssue): OperationOutcomeIssue {
-  const expression = issue.expression?.map((e) => concretePath(resource, e));
+  return concreteLocation(resource, resource.resourceType, issue);
+}
+
+/** The issue with each `[x]` in its expressions replaced by the element name found in `value`. */
+export function concreteLocation(value: unknown, typeName: string, issue: OperationOutcomeIssue): OperationOutcomeIssue {
+  const expression = issue.expression?.map((e) => (e.startsWith(typeName) ? concretePath(value, e) : e));
   return expression ? { ...issue, expression } : issue;
 }
 
-function concretePath(resource: Resource, path: string): string {
+function concretePath(resource: unknown, path: string): string {
   if (!path.includes('[x]')) {
     return path;
   }

@@ -17,7 +17,7 @@ let fhir: FhirClient;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  services = await createServices(loadConfig({ AUTH: 'off', LOG_LEVEL: 'info' }), database.db);
+  services = await createServices(loadConfig({ AUTH: 'off', LOG_LEVEL: 'info', SYNTHETIC_IDENTIFIERS: 'accept', DEFAULT_PROFILES: 'off' }), database.db);
   app = await buildApp(services, { logStream: { write: (line) => lines.push(line) } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();

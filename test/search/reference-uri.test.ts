@@ -165,8 +165,10 @@ describe('_id, _profile, _tag', () => {
 
   test('_profile finds resources by meta.profile', async () => {
     const key = newKey();
-    const profile = 'https://example.no/fhir/StructureDefinition/no-basis-Patient';
-    const withProfile = await fhir.create<Patient>({ resourceType: 'Patient', identifier: [key.identifier], meta: { profile: [profile] } });
+    // A profile this server knows: an unknown claimed profile is refused on write.
+    const profile = 'https://knutepunkt.dev/fhir/StructureDefinition/no-patient';
+    const fnr = { system: FNR_SYSTEM, value: syntheticFnr(170) };
+    const withProfile = await fhir.create<Patient>({ resourceType: 'Patient', identifier: [key.identifier, fnr], meta: { profile: [profile] } });
     await fhir.create<Patient>({ resourceType: 'Patient', identifier: [key.identifier] });
     await search.expectIds('Patient', `${key.param}&_profile=${enc(profile)}`, [withProfile.id]);
     await search.expectIds('Patient', `${key.param}&_profile=${enc(`${profile}-other`)}`, []);

@@ -16,7 +16,7 @@ afterAll(() => {
 
 /** Starts the server the way `npm start` does without DATABASE_URL: PGlite in DATA_DIR. */
 async function start() {
-  const config = loadConfig({ AUTH: 'off', LOG_LEVEL: 'silent', DATA_DIR: dataDir });
+  const config = loadConfig({ AUTH: 'off', LOG_LEVEL: 'silent', DATA_DIR: dataDir, SYNTHETIC_IDENTIFIERS: 'accept', DEFAULT_PROFILES: 'off' });
   const services = await createServices(config);
   const app = await buildApp(services);
   await app.listen({ port: 0, host: '127.0.0.1' });

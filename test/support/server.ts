@@ -21,9 +21,17 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * Test servers hold synthetic identities only, so they accept Test Norge numbers. Suites about
+ * FHIR's generic behaviour store arbitrary R4 resources and run without default profiles (as a
+ * general-purpose deployment would, DEFAULT_PROFILES=off); the profile suites turn them on.
+ */
 export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
   const database = await createTestDatabase();
-  const config = { ...loadConfig({ AUTH: 'off', LOG_LEVEL: 'silent' }), ...overrides };
+  const config = {
+    ...loadConfig({ AUTH: 'off', LOG_LEVEL: 'silent', SYNTHETIC_IDENTIFIERS: 'accept', DEFAULT_PROFILES: 'off' }),
+    ...overrides,
+  };
   const services = await createServices(config, database.db);
   const app = await buildApp(services);
   await app.listen({ port: 0, host: '127.0.0.1' });
