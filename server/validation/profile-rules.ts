@@ -26,6 +26,21 @@ interface ElementRules {
   typeProfiles: string[];
   /** The slices of a sliced element, with the constraints on their own children. */
   slices?: SliceRule[];
+  /**
+   * Cardinality and fixed/pattern values of child elements, for elements below the first level:
+   * Medplum checks those only for the resource's direct children and validates deeper values
+   * against their base datatype, so a profile's `detail.kind = #Appointment` would pass unchecked.
+   */
+  children?: ChildConstraint[];
+}
+
+interface ChildConstraint {
+  /** Property name; for a choice, its base (`value` for `value[x]`). */
+  name: string;
+  choice: boolean;
+  min: number;
+  fixed?: unknown;
+  pattern?: unknown;
 }
 
 /** A constraint on an element inside a slice, at a path relative to the sliced item. */
@@ -45,6 +60,8 @@ interface SliceChild {
  */
 interface SliceRule {
   name: string;
+  min: number;
+  max: number;
   discriminators: { path: string; expected: unknown }[];
   children: SliceChild[];
 }
@@ -82,7 +99,18 @@ export function compileProfile(sd: StructureDefinition, registry: ProfileRegistr
   const choiceBases = new Map<string, string[]>();
   for (const element of sd.snapshot?.element ?? []) {
     const path = element.path as string;
-    const inSlice = (element.id ?? path).includes(':');
+    // A type slice (`value[x]:valueQuantity`) only names the type: its rules are the element's own.
+    const inSlice = (element.id ?? path).replace(/\[x\]:[A-Za-z]+/g, '[x]').includes(':');
+    const depth = path.split('.').length;
+    const fixed = fixedOrPattern(element, 'fixed');
+    const pattern = fixedOrPattern(element, 'pattern');
+    if (!inSlice && depth >= 3 && ((element.min ?? 0) > 0 || fixed !== undefined || pattern !== undefined)) {
+      const parent = path.slice(0, path.lastIndexOf('.'));
+      const last = path.slice(parent.length + 1);
+      const choice = last.endsWith('[x]');
+      const rules = rulesFor(elements, parent);
+      rules.children = [...(rules.children ?? []), { name: choice ? last.slice(0, -3) : last, choice, min: element.min ?? 0, fixed, pattern }];
+    }
     if (path.endsWith('[x]') && !inSlice) {
       const parent = path.slice(0, path.lastIndexOf('.'));
       const base = path.slice(parent.length + 1, -3);
@@ -143,36 +171,64 @@ function compileSlices(sd: StructureDefinition, sliced: ElementDefinition): Slic
           binding,
         };
       });
+    // Discriminating values may sit in slices of the slice (core bp: `code.coding:SBPCode.code`).
+    const inner = all.filter((e) => e.id?.startsWith(prefix) && (e.path as string).length > (sliced.path as string).length);
     const resolved = discriminators.map((d) => {
       const path = d.path as string;
       if (path === '$this') {
         return { path, expected: fixedOrPattern(slice, 'fixed') ?? fixedOrPattern(slice, 'pattern') };
       }
       const child = children.find((c) => c.path === path);
-      const fromChild = child?.fixed ?? child?.pattern;
+      const innerChild = inner.find((e) => (e.path as string).slice((sliced.path as string).length + 1) === path && (fixedOrPattern(e, 'fixed') ?? fixedOrPattern(e, 'pattern')) !== undefined);
+      const fromChild = child?.fixed ?? child?.pattern ?? (innerChild ? (fixedOrPattern(innerChild, 'fixed') ?? fixedOrPattern(innerChild, 'pattern')) : undefined);
       const fromSlice = valuesAt(fixedOrPattern(slice, 'fixed') ?? fixedOrPattern(slice, 'pattern'), path)[0];
       return { path, expected: fromChild ?? fromSlice };
     });
     if (resolved.every((d) => d.expected !== undefined)) {
-      rules.push({ name: slice.sliceName as string, discriminators: resolved, children });
+      const max = slice.max === '*' || slice.max === undefined ? Infinity : Number(slice.max);
+      rules.push({ name: slice.sliceName as string, min: slice.min ?? 0, max, discriminators: resolved, children });
     }
   }
   return rules;
 }
 
-/** The values at a dotted path below `value`, arrays flattened at every step. */
-function valuesAt(value: unknown, path: string): unknown[] {
-  let current: unknown[] = value === undefined ? [] : [value];
+/** The first slice whose discriminating values the item carries. */
+function sliceOf(slices: SliceRule[], item: unknown): SliceRule | undefined {
+  return slices.find((r) => r.discriminators.every((d) => valuesAt(item, d.path).some((v) => matchesPattern(v, d.expected))));
+}
+
+interface Located {
+  value: unknown;
+  path: string;
+}
+
+/** The values at a dotted path below `value`, arrays flattened at every step, with their locations. */
+function locate(value: unknown, path: string, at: string): Located[] {
+  let current: Located[] = value === undefined || value === null ? [] : [{ value, path: at }];
   if (path === '$this') {
     return current;
   }
   for (const segment of path.split('.')) {
-    current = current
-      .flatMap((v) => (v && typeof v === 'object' ? [(v as Record<string, unknown>)[segment]] : []))
-      .flatMap((v) => (Array.isArray(v) ? v : [v]))
-      .filter((v) => v !== undefined && v !== null);
+    const next: Located[] = [];
+    for (const item of current) {
+      const child = item.value && typeof item.value === 'object' ? (item.value as Record<string, unknown>)[segment] : undefined;
+      if (Array.isArray(child)) {
+        child.forEach((v, i) => v !== undefined && v !== null && next.push({ value: v, path: `${item.path}.${segment}[${i}]` }));
+      } else if (child !== undefined && child !== null) {
+        next.push({ value: child, path: `${item.path}.${segment}` });
+      }
+    }
+    current = next;
   }
   return current;
+}
+
+function valuesAt(value: unknown, path: string): unknown[] {
+  return locate(value, path, '').map((l) => l.value);
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** True when `value` holds everything `pattern` holds (FHIR pattern matching). */
@@ -238,6 +294,10 @@ export class RuleChecker {
 
   private visit(profile: CompiledProfile, value: unknown, definition: string, path: string, type: string | undefined): void {
     if (Array.isArray(value)) {
+      const slices = profile.elements.get(definition)?.slices;
+      if (slices) {
+        this.countSlices(slices, value, path);
+      }
       value.forEach((item, i) => this.visit(profile, item, definition, `${path}[${i}]`, type));
       return;
     }
@@ -282,33 +342,69 @@ export class RuleChecker {
     for (const profileUrl of rules.typeProfiles) {
       this.onTypeProfile(profileUrl, value, type ?? '', path);
     }
+    if (rules.children && value && typeof value === 'object' && !Array.isArray(value)) {
+      this.checkChildren(rules.children, value as Record<string, unknown>, path);
+    }
     if (rules.slices) {
-      const slice = rules.slices.find((r) => r.discriminators.every((d) => valuesAt(value, d.path).some((v) => matchesPattern(v, d.expected))));
+      const slice = sliceOf(rules.slices, value);
       if (slice) {
         this.checkSlice(slice, value, path);
       }
     }
   }
 
-  private checkSlice(slice: SliceRule, value: unknown, path: string): void {
-    for (const child of slice.children) {
-      const found = valuesAt(value, child.path);
-      const at = `${path}.${child.path}`;
-      const parent = child.path.includes('.') ? child.path.slice(0, child.path.lastIndexOf('.')) : '$this';
-      if (found.length < child.min && valuesAt(value, parent).length > 0) {
-        this.issues.push(issue('error', 'structure', `Missing required property (required by slice '${slice.name}')`, at));
-      } else if (child.max === '0' && found.length > 0) {
-        this.issues.push(issue('error', 'structure', `Element not allowed in slice '${slice.name}'`, at));
+  private countSlices(slices: SliceRule[], items: unknown[], path: string): void {
+    for (const slice of slices) {
+      const count = items.filter((item) => sliceOf(slices, item) === slice).length;
+      if (count < slice.min || count > slice.max) {
+        const max = Number.isFinite(slice.max) ? slice.max : '*';
+        this.issues.push(issue('error', 'structure', `Incorrect number of values provided for slice '${slice.name}': expected ${slice.min}..${max}, but found ${count}`, path));
       }
-      for (const v of found) {
-        if (child.fixed !== undefined && JSON.stringify(v) !== JSON.stringify(child.fixed)) {
-          this.issues.push(issue('error', 'value', `Value did not match the fixed value of slice '${slice.name}'`, at));
-        } else if (child.pattern !== undefined && !matchesPattern(v, child.pattern)) {
-          this.issues.push(issue('error', 'value', `Value did not match the pattern of slice '${slice.name}'`, at));
+    }
+  }
+
+  private checkChildren(children: ChildConstraint[], object: Record<string, unknown>, path: string): void {
+    for (const child of children) {
+      const keys = child.choice
+        ? Object.keys(object).filter((k) => k.startsWith(child.name) && /[A-Z]/.test(k.charAt(child.name.length)))
+        : [child.name];
+      const found = keys.flatMap((k) => locate(object, k, path));
+      if (found.length < child.min) {
+        this.issues.push(issue('error', 'structure', 'Missing required property', `${path}.${child.name}${child.choice ? '[x]' : ''}`));
+      }
+      for (const item of found) {
+        if (child.fixed !== undefined && !sameJson(item.value, child.fixed)) {
+          this.issues.push(issue('error', 'value', `Value did not match expected fixed value ${JSON.stringify(child.fixed)}`, item.path));
+        } else if (child.pattern !== undefined && !matchesPattern(item.value, child.pattern)) {
+          this.issues.push(issue('error', 'value', `Value did not match expected pattern ${JSON.stringify(child.pattern)}`, item.path));
         }
       }
-      if (child.binding && found.length) {
-        found.forEach((v) => this.checkBinding(child.binding as Binding, v, at));
+    }
+  }
+
+  private checkSlice(slice: SliceRule, value: unknown, path: string): void {
+    for (const child of slice.children) {
+      const found = locate(value, child.path, path);
+      const lastDot = child.path.lastIndexOf('.');
+      const parents = lastDot < 0 ? [{ value, path }] : locate(value, child.path.slice(0, lastDot), path);
+      const name = child.path.slice(lastDot + 1);
+      for (const parent of parents) {
+        const count = locate(parent.value, name, parent.path).length;
+        if (count < child.min) {
+          this.issues.push(issue('error', 'structure', `Missing required property (required by slice '${slice.name}')`, `${parent.path}.${name}`));
+        } else if (child.max === '0' && count > 0) {
+          this.issues.push(issue('error', 'structure', `Element not allowed in slice '${slice.name}'`, `${parent.path}.${name}`));
+        }
+      }
+      for (const item of found) {
+        if (child.fixed !== undefined && !sameJson(item.value, child.fixed)) {
+          this.issues.push(issue('error', 'value', `Value did not match the fixed value of slice '${slice.name}'`, item.path));
+        } else if (child.pattern !== undefined && !matchesPattern(item.value, child.pattern)) {
+          this.issues.push(issue('error', 'value', `Value did not match the pattern of slice '${slice.name}'`, item.path));
+        }
+        if (child.binding) {
+          this.checkBinding(child.binding, item.value, item.path);
+        }
       }
     }
   }

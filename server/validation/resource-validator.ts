@@ -113,7 +113,9 @@ export class ResourceValidator {
   private checkAgainst(resource: Resource, profile: StructureDefinition | undefined, path: string, issues: OperationOutcomeIssue[]): void {
     const tokens: Record<string, TypedValueWithPath[]> = {};
     try {
-      const warnings = validateResource(resource, { profile, collect: { tokens } });
+      const warnings = profile
+        ? validateTypedValue({ type: this.registry.schemaType(profile), value: resource }, { collect: { tokens } })
+        : validateResource(resource, { collect: { tokens } });
       issues.push(...relocate(warnings, resource, resource.resourceType, path));
     } catch (err) {
       if (!(err instanceof OperationOutcomeError)) {
@@ -145,9 +147,9 @@ export class ResourceValidator {
 
   /** A datatype or extension value against its profile. */
   private checkTyped(sd: StructureDefinition, value: unknown, path: string, issues: OperationOutcomeIssue[]): void {
-    const typed: TypedValue = { type: sd.type, value };
+    const typed: TypedValue = { type: this.registry.schemaType(sd), value };
     try {
-      issues.push(...relocate(validateTypedValue(typed, { profile: sd }), value, sd.type, path));
+      issues.push(...relocate(validateTypedValue(typed), value, sd.type, path));
     } catch (err) {
       if (!(err instanceof OperationOutcomeError)) {
         throw err;

@@ -7,12 +7,14 @@
  *                       (default postgres://postgres@127.0.0.1:5432/postgres)
  *   BENCH_OBSERVATIONS  Observations in the search data set (default 100000; the target is 1000000)
  *   BENCH_PATIENTS      patients they are spread over (default BENCH_OBSERVATIONS / 100)
+ *   BENCH_SCENARIOS     "validation" runs only the in-process validation scenarios (no database)
  */
 import postgres from 'postgres';
 import type { Bundle, Observation, Patient } from '@medplum/fhirtypes';
 import { syntheticFnr, FNR_SYSTEM } from '../support/identities.ts';
 import type { Figures } from './harness.ts';
 import { BenchClient, load, printTable, startServerProcess } from './harness.ts';
+import { benchValidation } from './validation.ts';
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const observations = Number(process.env.BENCH_OBSERVATIONS ?? 100_000);
@@ -54,12 +56,18 @@ function transaction(resources: (Observation | Patient)[]): Bundle {
 }
 
 async function main(): Promise<void> {
+  console.log('\nValidation, in-process on one core (median ms per resource; resources/s is per core)\n');
+  printTable(benchValidation());
+  if (process.env.BENCH_SCENARIOS === 'validation') {
+    return;
+  }
   const dbName = `knutepunkt_bench_${Date.now()}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
   await admin.unsafe(`CREATE DATABASE ${dbName}`);
   const url = new URL(adminUrl);
   url.pathname = `/${dbName}`;
-  const { origin, child } = await startServerProcess({ DATABASE_URL: url.toString() });
+  // The data set uses synthetic Test Norge identities.
+  const { origin, child } = await startServerProcess({ DATABASE_URL: url.toString(), SYNTHETIC_IDENTIFIERS: 'accept' });
   const client = new BenchClient(origin, 16);
   const rows: Figures[] = [];
   try {

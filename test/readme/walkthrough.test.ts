@@ -12,7 +12,8 @@ let server: TestServer;
 const workDir = mkdtempSync(join(tmpdir(), 'knutepunkt-readme-'));
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // As the README starts it: product defaults, with synthetic identities accepted.
+  server = await startTestServer({ defaultProfiles: true, syntheticIdentifiers: true });
 });
 afterAll(async () => {
   await server?.close();
@@ -34,10 +35,19 @@ test('the README walkthrough runs against a live server and does what it says', 
     cwd: workDir,
     env: { ...process.env, BASE: server.base },
   });
-  // Five JSON documents, one per curl that prints a body.
-  const documents = stdout.replace(/}\s*{"resourceType"/g, '}\n{"resourceType"').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  expect(documents.map((d) => d.resourceType)).toEqual(['Patient', 'Patient', 'Bundle', 'Patient', 'Bundle']);
-  const [created, read, search, updated, history] = documents;
+  // One JSON document per curl that prints a body, and the status of the refused alarm.
+  const lines = stdout.replace(/}\s*{"resourceType"/g, '}\n{"resourceType"').replace(/}\s*(\d{3})\n/, '}\n$1\n').split('\n').filter(Boolean);
+  expect(lines).toContain('422');
+  const documents = lines.filter((l) => l !== '422').map((l) => JSON.parse(l));
+  expect(documents.map((d) => d.resourceType)).toEqual([
+    'Patient', 'Patient', 'Bundle', 'Patient', 'Bundle', 'DetectedIssue', 'OperationOutcome', 'OperationOutcome', 'Bundle',
+  ]);
+  const [created, read, search, updated, history, alarm, refused, validated, profiles] = documents;
+  expect(alarm.id).toBeTruthy();
+  expect(refused.issue[0].expression).toEqual(['DetectedIssue.code.coding[0]']);
+  expect(refused.issue[0].details.text).toContain('is not in the required value set https://knutepunkt.dev/fhir/ValueSet/alert-code');
+  expect(validated.issue).toEqual([expect.objectContaining({ severity: 'information' })]);
+  expect(profiles.total).toBe(1);
   expect(read.id).toBe(created.id);
   expect(search.type).toBe('searchset');
   expect(search.total).toBe(1);
