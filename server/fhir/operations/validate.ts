@@ -1,4 +1,4 @@
-import { badRequest, notFound, OperationOutcomeError } from '@medplum/core';
+import { badRequest, gone, notFound, OperationOutcomeError } from '@medplum/core';
 import type { OperationOutcome, Parameters, Resource } from '@medplum/fhirtypes';
 import type { ResourceStore } from '../../store/resource-store.ts';
 import type { ResourceValidator } from '../../validation/resource-validator.ts';
@@ -54,8 +54,10 @@ export async function validateOperation(
   const body = input.body as Resource | undefined;
   const isParameters = body?.resourceType === 'Parameters' && resourceType !== 'Parameters';
   const given = isParameters ? (parameterValue(body as Parameters, 'resource') as Resource | undefined) : body;
-  const mode = text(isParameters ? parameterValue(body as Parameters, 'mode') : input.query.mode, 'mode');
-  const profile = text(isParameters ? parameterValue(body as Parameters, 'profile') : input.query.profile, 'profile');
+  // Parameters in the body win; the URL may carry the ones the body leaves out.
+  const fromBody = (name: string): unknown => (isParameters ? parameterValue(body as Parameters, name) : undefined);
+  const mode = text(fromBody('mode') ?? input.query.mode, 'mode');
+  const profile = text(fromBody('profile') ?? input.query.profile, 'profile');
   if (mode !== undefined && !MODES.includes(mode)) {
     throw new OperationOutcomeError(badRequest(`Unknown mode "${mode}": use create, update or delete`, 'mode'));
   }
@@ -73,7 +75,13 @@ export async function validateOperation(
     return answer([]);
   }
   let resource = given;
-  if (resource === undefined && id !== undefined && current?.content && !current.deleted) {
+  if (resource === undefined && id !== undefined) {
+    if (!current) {
+      throw new OperationOutcomeError(notFound);
+    }
+    if (current.deleted || !current.content) {
+      throw new OperationOutcomeError(gone);
+    }
     resource = JSON.parse(current.content) as Resource;
   }
   if (resource === undefined || resource === null || typeof resource !== 'object' || Array.isArray(resource)) {
