@@ -1,7 +1,7 @@
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { PersonNumberKind } from './norwegian-identifiers.ts';
 import { checkOrganizationNumber, checkPersonNumber } from './norwegian-identifiers.ts';
-import { issue } from './profile-rules.ts';
+import { issue } from './element-values.ts';
 
 interface PersonSystem {
   name: string;

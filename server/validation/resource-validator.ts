@@ -3,8 +3,10 @@ import { OperationOutcomeError, validateResource, validateTypedValue } from '@me
 import type { OperationOutcome, OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes';
 import { checkNorwegianIdentifier } from './identifier-checks.ts';
 import type { ProfileRegistry } from './profile-registry.ts';
-import type { CompiledProfile } from './profile-rules.ts';
-import { compileProfile, issue, RuleChecker } from './profile-rules.ts';
+import { issue } from './element-values.ts';
+import type { CompiledProfile } from './profile-compile.ts';
+import { compileProfile } from './profile-compile.ts';
+import { RuleChecker } from './profile-rules.ts';
 import type { Validator } from './validator.ts';
 import { concreteLocation } from './validator.ts';
 
