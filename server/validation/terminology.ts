@@ -38,10 +38,6 @@ export class Terminology {
     this.expansions.clear();
   }
 
-  hasValueSet(url: string): boolean {
-    return this.valueSets.has(stripVersion(url));
-  }
-
   /** Is `system|code` in the value set? A code without a system matches a code of any of its systems. */
   check(valueSetUrl: string, system: string | undefined, code: string): Membership {
     const expansion = this.expand(stripVersion(valueSetUrl), new Set());
