@@ -330,7 +330,8 @@ function parseStored<T>(content: string): T {
 }
 
 /** Equal apart from the server-managed meta fields. */
-function sameContent(storedContent: string, resource: Resource): boolean {
+/** True when the resource equals the stored text apart from its version and time. */
+export function sameContent(storedContent: string, resource: Resource): boolean {
   const strip = (r: Resource): string => {
     const meta = { ...r.meta };
     delete meta.versionId;

@@ -20,13 +20,18 @@ import { planSearch } from '../store/search/plan.ts';
 
 type Params = { type?: string; id?: string; vid?: string };
 
-/** The FHIR REST API under /fhir: reads, searches and history answered directly, writes through Medplum's router. */
-export function registerFhirRoutes(app: FastifyInstance, services: Services): void {
-  const context = (req: FastifyRequest): RequestContext => ({
+/** The tenant, public base URL and search leniency of one request. */
+export function requestContext(services: Services, req: FastifyRequest): RequestContext {
+  return {
     tenant: DEFAULT_TENANT,
     baseUrl: services.config.baseUrl ?? `${req.protocol}://${req.host}/fhir`,
     lenient: /handling\s*=\s*lenient/i.test(String(req.headers.prefer ?? '')),
-  });
+  };
+}
+
+/** The FHIR REST API under /fhir: reads, searches and history answered directly, writes through Medplum's router. */
+export function registerFhirRoutes(app: FastifyInstance, services: Services): void {
+  const context = (req: FastifyRequest): RequestContext => requestContext(services, req);
   const repo = (req: FastifyRequest) => services.repository(context(req));
 
   app.get('/fhir/metadata', async (req, reply) => {

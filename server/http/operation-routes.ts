@@ -1,20 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { validateOperation } from '../fhir/operations/validate.ts';
-import type { RequestContext } from '../fhir/repository.ts';
 import type { Services } from '../services.ts';
-import { DEFAULT_TENANT } from '../services.ts';
-import { send } from './fhir-routes.ts';
+import { requestContext, send } from './fhir-routes.ts';
 
 type Params = { type: string; id?: string };
 
 /** FHIR operations (`$name`) on types and instances; each operation's logic lives in fhir/operations/. */
 export function registerOperationRoutes(app: FastifyInstance, services: Services): void {
-  const context = (req: FastifyRequest): RequestContext => ({
-    tenant: DEFAULT_TENANT,
-    baseUrl: services.config.baseUrl ?? `${req.protocol}://${req.host}/fhir`,
-  });
   const validate = async (req: FastifyRequest<{ Params: Params }>) =>
-    validateOperation(services.store, services.validator, context(req), {
+    validateOperation(services.store, services.validator, requestContext(services, req), {
       resourceType: req.params.type,
       id: req.params.id,
       body: req.body ?? undefined,

@@ -42,6 +42,11 @@ export function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** True when `key` is a typed form of the choice element `base` (`valueQuantity` of `value[x]`; also `fixedUri` of `fixed`). */
+export function isChoiceKey(key: string, base: string): boolean {
+  return key.length > base.length && key.startsWith(base) && /[A-Z]/.test(key.charAt(base.length));
+}
+
 /** True when `value` holds everything `pattern` holds (FHIR pattern matching). */
 export function matchesPattern(value: unknown, pattern: unknown): boolean {
   if (pattern === null || typeof pattern !== 'object') {

@@ -1,6 +1,6 @@
 import type { ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
 import type { ProfileRegistry } from './profile-registry.ts';
-import { valuesAt } from './element-values.ts';
+import { isChoiceKey, valuesAt } from './element-values.ts';
 
 /**
  * The checks of a profile that Medplum's validator leaves out (docs/toolchain.md): value set
@@ -140,11 +140,25 @@ export function compileProfile(sd: StructureDefinition, registry: ProfileRegistr
 
 function fixedOrPattern(element: ElementDefinition, prefix: 'fixed' | 'pattern'): unknown {
   for (const [key, value] of Object.entries(element)) {
-    if (key.startsWith(prefix) && /[A-Z]/.test(key.charAt(prefix.length))) {
+    if (isChoiceKey(key, prefix)) {
       return value;
     }
   }
   return undefined;
+}
+
+/** The value an element fixes, by fixed[x] or pattern[x], for telling slices apart. */
+function fixedValue(element: ElementDefinition): unknown {
+  return fixedOrPattern(element, 'fixed') ?? fixedOrPattern(element, 'pattern');
+}
+
+/** The element's binding when it is one we check (required or extensible). */
+function bindingOf(element: ElementDefinition, sliceOnly: boolean): Binding | undefined {
+  const binding = element.binding;
+  if (!binding?.valueSet || (binding.strength !== 'required' && binding.strength !== 'extensible')) {
+    return undefined;
+  }
+  return { valueSet: binding.valueSet, strength: binding.strength, sliceOnly };
 }
 
 function compileSlices(sd: StructureDefinition, sliced: ElementDefinition): SliceRule[] {
@@ -153,36 +167,28 @@ function compileSlices(sd: StructureDefinition, sliced: ElementDefinition): Slic
   if (!discriminators.length || discriminators.some((d) => d.type !== 'value' && d.type !== 'pattern')) {
     return [];
   }
+  const relative = (e: ElementDefinition): string => (e.path as string).slice((sliced.path as string).length + 1);
   const rules: SliceRule[] = [];
-  for (const slice of all.filter((e) => e.id === `${sliced.id}:${e.sliceName}` && e.sliceName)) {
+  for (const slice of all.filter((e) => e.sliceName && e.id === `${sliced.id}:${e.sliceName}`)) {
     const prefix = `${slice.id}.`;
-    const children: SliceChild[] = all
-      .filter((e) => e.id?.startsWith(prefix) && !e.id.slice(prefix.length).includes(':') && !e.path?.includes('[x]'))
-      .map((e) => {
-        const binding = e.binding?.valueSet && (e.binding.strength === 'required' || e.binding.strength === 'extensible')
-          ? { valueSet: e.binding.valueSet, strength: e.binding.strength, sliceOnly: false }
-          : undefined;
-        return {
-          path: (e.path as string).slice((sliced.path as string).length + 1),
-          min: e.min ?? 0,
-          max: e.max ?? '*',
-          fixed: fixedOrPattern(e, 'fixed'),
-          pattern: fixedOrPattern(e, 'pattern'),
-          binding,
-        };
-      });
-    // Discriminating values may sit in slices of the slice (core bp: `code.coding:SBPCode.code`).
-    const inner = all.filter((e) => e.id?.startsWith(prefix) && (e.path as string).length > (sliced.path as string).length);
+    // Everything inside the slice, slices of the slice included: discriminating values may sit
+    // there (core bp: `component:SystolicBP.code.coding:SBPCode.code`).
+    const inner = all.filter((e) => e.id?.startsWith(prefix));
+    const children: SliceChild[] = inner
+      .filter((e) => !(e.id as string).slice(prefix.length).includes(':') && !e.path?.includes('[x]'))
+      .map((e) => ({
+        path: relative(e),
+        min: e.min ?? 0,
+        max: e.max ?? '*',
+        fixed: fixedOrPattern(e, 'fixed'),
+        pattern: fixedOrPattern(e, 'pattern'),
+        binding: bindingOf(e, false),
+      }));
     const resolved = discriminators.map((d) => {
       const path = d.path as string;
-      if (path === '$this') {
-        return { path, expected: fixedOrPattern(slice, 'fixed') ?? fixedOrPattern(slice, 'pattern') };
-      }
-      const child = children.find((c) => c.path === path);
-      const innerChild = inner.find((e) => (e.path as string).slice((sliced.path as string).length + 1) === path && (fixedOrPattern(e, 'fixed') ?? fixedOrPattern(e, 'pattern')) !== undefined);
-      const fromChild = child?.fixed ?? child?.pattern ?? (innerChild ? (fixedOrPattern(innerChild, 'fixed') ?? fixedOrPattern(innerChild, 'pattern')) : undefined);
-      const fromSlice = valuesAt(fixedOrPattern(slice, 'fixed') ?? fixedOrPattern(slice, 'pattern'), path)[0];
-      return { path, expected: fromChild ?? fromSlice };
+      const fromInside = path === '$this' ? undefined : inner.find((e) => relative(e) === path && fixedValue(e) !== undefined);
+      const fromSlice = valuesAt(fixedValue(slice), path)[0];
+      return { path, expected: fromInside ? fixedValue(fromInside) : fromSlice };
     });
     if (resolved.every((d) => d.expected !== undefined)) {
       const max = slice.max === '*' || slice.max === undefined ? Infinity : Number(slice.max);
@@ -193,13 +199,13 @@ function compileSlices(sd: StructureDefinition, sliced: ElementDefinition): Slic
 }
 
 function addBinding(elements: Map<string, ElementRules>, path: string, element: ElementDefinition, inSlice: boolean): void {
-  const binding = element.binding;
-  if (!binding?.valueSet || (binding.strength !== 'required' && binding.strength !== 'extensible')) {
+  const binding = bindingOf(element, inSlice);
+  if (!binding) {
     return;
   }
   const rules = rulesFor(elements, path);
   if (!rules.bindings.some((b) => b.valueSet === binding.valueSet && b.sliceOnly === inSlice)) {
-    rules.bindings.push({ valueSet: binding.valueSet, strength: binding.strength, sliceOnly: inSlice });
+    rules.bindings.push(binding);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { Binding, ChildConstraint, CompiledProfile, ElementRules, SliceRule } from './profile-compile.ts';
 import { choiceTypeName } from './profile-compile.ts';
-import { codingsOf, issue, locate, matchesPattern, referencedType, sameJson, sliceOf } from './element-values.ts';
+import { codingsOf, isChoiceKey, issue, locate, matchesPattern, referencedType, sameJson, sliceOf } from './element-values.ts';
 import type { Terminology } from './terminology.ts';
 
 /** Collects issues found by a profile's compiled rules; `root` is the concrete path of `value`. */
@@ -42,13 +42,11 @@ export class RuleChecker {
     }
     const choices = profile.choiceBases.get(definition);
     for (const [key, child] of Object.entries(value)) {
-      if (key === 'resourceType' || key.startsWith('_') || (key === 'resource' && definition.endsWith('.entry'))) {
+      // Nested resources (contained, Bundle entries) are validated as resources of their own.
+      if (key === 'resourceType' || key === 'contained' || key.startsWith('_') || (key === 'resource' && definition.endsWith('.entry'))) {
         continue;
       }
-      if (key === 'contained') {
-        continue;
-      }
-      const base = choices?.find((b) => key.length > b.length && key.startsWith(b) && /[A-Z]/.test(key.charAt(b.length)));
+      const base = choices?.find((b) => isChoiceKey(key, b));
       if (base) {
         this.visit(profile, child, `${definition}.${base}[x]`, `${path}.${key}`, choiceTypeName(key.slice(base.length)));
       } else {
@@ -97,20 +95,27 @@ export class RuleChecker {
 
   private checkChildren(children: ChildConstraint[], object: Record<string, unknown>, path: string): void {
     for (const child of children) {
-      const keys = child.choice
-        ? Object.keys(object).filter((k) => k.startsWith(child.name) && /[A-Z]/.test(k.charAt(child.name.length)))
-        : [child.name];
+      const keys = child.choice ? Object.keys(object).filter((k) => isChoiceKey(k, child.name)) : [child.name];
       const found = keys.flatMap((k) => locate(object, k, path));
       if (found.length < child.min) {
         this.issues.push(issue('error', 'structure', 'Missing required property', `${path}.${child.name}${child.choice ? '[x]' : ''}`));
       }
       for (const item of found) {
-        if (child.fixed !== undefined && !sameJson(item.value, child.fixed)) {
-          this.issues.push(issue('error', 'value', `Value did not match expected fixed value ${JSON.stringify(child.fixed)}`, item.path));
-        } else if (child.pattern !== undefined && !matchesPattern(item.value, child.pattern)) {
-          this.issues.push(issue('error', 'value', `Value did not match expected pattern ${JSON.stringify(child.pattern)}`, item.path));
-        }
+        this.checkFixed(child, item, (kind) => `expected ${kind} ${JSON.stringify(child[kind])}`);
       }
+    }
+  }
+
+  /** A value against the fixed[x] or pattern[x] of its element; `what` says which was expected. */
+  private checkFixed(
+    constraint: { fixed?: unknown; pattern?: unknown },
+    item: { value: unknown; path: string },
+    what: (kind: 'fixed' | 'pattern') => string,
+  ): void {
+    if (constraint.fixed !== undefined && !sameJson(item.value, constraint.fixed)) {
+      this.issues.push(issue('error', 'value', `Value did not match ${what('fixed')}`, item.path));
+    } else if (constraint.pattern !== undefined && !matchesPattern(item.value, constraint.pattern)) {
+      this.issues.push(issue('error', 'value', `Value did not match ${what('pattern')}`, item.path));
     }
   }
 
@@ -129,11 +134,7 @@ export class RuleChecker {
         }
       }
       for (const item of found) {
-        if (child.fixed !== undefined && !sameJson(item.value, child.fixed)) {
-          this.issues.push(issue('error', 'value', `Value did not match the fixed value of slice '${slice.name}'`, item.path));
-        } else if (child.pattern !== undefined && !matchesPattern(item.value, child.pattern)) {
-          this.issues.push(issue('error', 'value', `Value did not match the pattern of slice '${slice.name}'`, item.path));
-        }
+        this.checkFixed(child, item, (kind) => `the ${kind === 'fixed' ? 'fixed value' : 'pattern'} of slice '${slice.name}'`);
         if (child.binding) {
           this.checkBinding(child.binding, item.value, item.path);
         }

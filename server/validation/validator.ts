@@ -1,3 +1,4 @@
+import { isChoiceKey } from './element-values.ts';
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 
 /** Checks a resource before it is stored; throws an OperationOutcomeError listing every problem. */
@@ -24,7 +25,7 @@ function concretePath(resource: unknown, path: string): string {
     let name = segment;
     if (m?.[2] && node && typeof node === 'object') {
       const prefix = m[1];
-      name = (Object.keys(node).find((k) => k.startsWith(prefix) && /^[A-Z]/.test(k.slice(prefix.length))) ?? `${prefix}[x]`) + (m[3] ?? '');
+      name = (Object.keys(node).find((k) => isChoiceKey(k, prefix)) ?? `${prefix}[x]`) + (m[3] ?? '');
     }
     out.push(name);
     const key = name.replace(/\[\d+\]$/, '');

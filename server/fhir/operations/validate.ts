@@ -53,9 +53,9 @@ export async function validateOperation(
   }
   const body = input.body as Resource | undefined;
   const isParameters = body?.resourceType === 'Parameters' && resourceType !== 'Parameters';
-  const given = isParameters ? (parameterValue(body as Parameters, 'resource') as Resource | undefined) : body;
   // Parameters in the body win; the URL may carry the ones the body leaves out.
   const fromBody = (name: string): unknown => (isParameters ? parameterValue(body as Parameters, name) : undefined);
+  const given = isParameters ? (fromBody('resource') as Resource | undefined) : body;
   const mode = text(fromBody('mode') ?? input.query.mode, 'mode');
   const profile = text(fromBody('profile') ?? input.query.profile, 'profile');
   if (mode !== undefined && !MODES.includes(mode)) {
