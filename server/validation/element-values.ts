@@ -5,7 +5,13 @@ import type { SliceRule } from './profile-compile.ts';
 
 /** The first slice whose discriminating values the item carries. */
 export function sliceOf(slices: SliceRule[], item: unknown): SliceRule | undefined {
-  return slices.find((r) => r.discriminators.every((d) => valuesAt(item, d.path).some((v) => matchesPattern(v, d.expected))));
+  return slices.find((r) =>
+    r.discriminators.every((d) =>
+      valuesAt(item, d.path).some((v) =>
+        d.kind === 'type' ? (v as { resourceType?: unknown } | null)?.resourceType === d.expected : matchesPattern(v, d.expected),
+      ),
+    ),
+  );
 }
 
 interface Located {

@@ -1,12 +1,14 @@
 import type { ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
 import type { ProfileRegistry } from './profile-registry.ts';
 import { isChoiceKey, valuesAt } from './element-values.ts';
+import type { StructureIndex } from './structure-compile.ts';
+import { compileStructure } from './structure-compile.ts';
 
 /**
- * The checks of a profile that Medplum's validator leaves out (docs/toolchain.md): value set
- * bindings, narrowed choice types, reference target types and datatype profiles. A profile's
- * snapshot is compiled once into rules keyed by element path; applying them is one walk over the
- * resource.
+ * A StructureDefinition compiled for validation, once per definition: its structure
+ * (structure-compile.ts) and the rules beyond structure, keyed by element path: value set bindings,
+ * reference target types, datatype profiles and slices. Applying it is one walk over the value
+ * (profile-checker.ts).
  */
 
 export interface Binding {
@@ -17,30 +19,13 @@ export interface Binding {
 }
 
 export interface ElementRules {
-  /** For a choice element: the type names it admits. */
-  choiceTypes?: string[];
   bindings: Binding[];
   /** For a Reference element: the resource types it may point at; absent means any. */
   referenceTypes?: string[];
-  /** Datatype profiles a value must conform to (not extensions: those are checked by URL). */
-  typeProfiles: string[];
+  /** Datatype profiles a value of a type must conform to (not extensions: those are checked by URL). */
+  typeProfiles: { type: string; url: string }[];
   /** The slices of a sliced element, with the constraints on their own children. */
   slices?: SliceRule[];
-  /**
-   * Cardinality and fixed/pattern values of child elements, for elements below the first level:
-   * Medplum checks those only for the resource's direct children and validates deeper values
-   * against their base datatype, so a profile's `detail.kind = #Appointment` would pass unchecked.
-   */
-  children?: ChildConstraint[];
-}
-
-export interface ChildConstraint {
-  /** Property name; for a choice, its base (`value` for `value[x]`). */
-  name: string;
-  choice: boolean;
-  min: number;
-  fixed?: unknown;
-  pattern?: unknown;
 }
 
 /** A constraint on an element inside a slice, at a path relative to the sliced item. */
@@ -54,23 +39,35 @@ export interface SliceChild {
 }
 
 /**
- * A slice as far as membership can be told from values: each discriminator (value or pattern) names
- * a path and the value the slice fixes there. Medplum counts slice members but does not check the
- * constraints inside a slice; these rules do.
+ * A slice as far as membership can be told from values: each discriminator names a path and the
+ * value (or resource type) the slice fixes there. The rules count a slice's members and check the
+ * constraints inside it.
  */
 export interface SliceRule {
   name: string;
   min: number;
   max: number;
-  discriminators: { path: string; expected: unknown }[];
+  discriminators: Discriminator[];
   children: SliceChild[];
+}
+
+/**
+ * What tells a slice's members apart: the value at `path` (value and pattern discriminators), or
+ * for a type discriminator the resource type there (`Bundle.entry` sliced by `resource`).
+ */
+export interface Discriminator {
+  kind: 'value' | 'type';
+  path: string;
+  expected: unknown;
 }
 
 export interface CompiledProfile {
   url: string;
+  /** The type the profile constrains: a resource, datatype or `Extension`. */
+  type: string;
+  structure: StructureIndex;
+  /** Terminology, reference, datatype-profile and slice rules by element path. */
   elements: Map<string, ElementRules>;
-  /** Per element path: the names of its choice children (`value` for `value[x]`). */
-  choiceBases: Map<string, string[]>;
 }
 
 const PRIMITIVES = new Set([
@@ -96,29 +93,12 @@ function rulesFor(map: Map<string, ElementRules>, path: string): ElementRules {
 /** Compiles a profile's snapshot into rules (done once per profile, then cached by the caller). */
 export function compileProfile(sd: StructureDefinition, registry: ProfileRegistry): CompiledProfile {
   const elements = new Map<string, ElementRules>();
-  const choiceBases = new Map<string, string[]>();
   for (const element of sd.snapshot?.element ?? []) {
     const path = element.path as string;
     // A type slice (`value[x]:valueQuantity`) only names the type: its rules are the element's own.
     const inSlice = (element.id ?? path).replace(/\[x\]:[A-Za-z]+/g, '[x]').includes(':');
-    const depth = path.split('.').length;
-    const fixed = fixedOrPattern(element, 'fixed');
-    const pattern = fixedOrPattern(element, 'pattern');
-    if (!inSlice && depth >= 3 && ((element.min ?? 0) > 0 || fixed !== undefined || pattern !== undefined)) {
-      const parent = path.slice(0, path.lastIndexOf('.'));
-      const last = path.slice(parent.length + 1);
-      const choice = last.endsWith('[x]');
-      const rules = rulesFor(elements, parent);
-      rules.children = [...(rules.children ?? []), { name: choice ? last.slice(0, -3) : last, choice, min: element.min ?? 0, fixed, pattern }];
-    }
-    if (path.endsWith('[x]') && !inSlice) {
-      const parent = path.slice(0, path.lastIndexOf('.'));
-      const base = path.slice(parent.length + 1, -3);
-      choiceBases.set(parent, [...(choiceBases.get(parent) ?? []), base]);
-      rulesFor(elements, path).choiceTypes = (element.type ?? []).map((t) => t.code as string);
-    }
     addBinding(elements, path, element, inSlice);
-    if (element.slicing && !inSlice && !path.endsWith('.extension') && !path.endsWith('.modifierExtension')) {
+    if (element.slicing && !inSlice) {
       const slices = compileSlices(sd, element);
       if (slices.length) {
         rulesFor(elements, path).slices = slices;
@@ -128,14 +108,14 @@ export function compileProfile(sd: StructureDefinition, registry: ProfileRegistr
       addReferenceTypes(elements, path, element, registry);
       const profiles = (element.type ?? [])
         .filter((t) => t.code !== 'Extension' && t.profile?.length)
-        .flatMap((t) => t.profile as string[])
-        .filter((url) => registry.resolve(url) && url !== sd.url);
+        .flatMap((t) => (t.profile as string[]).map((url) => ({ type: t.code as string, url })))
+        .filter((p) => registry.resolve(p.url) && p.url !== sd.url);
       if (profiles.length) {
         rulesFor(elements, path).typeProfiles.push(...profiles);
       }
     }
   }
-  return { url: sd.url, elements, choiceBases };
+  return { url: sd.url, type: sd.type, structure: compileStructure(sd), elements };
 }
 
 function fixedOrPattern(element: ElementDefinition, prefix: 'fixed' | 'pattern'): unknown {
@@ -164,7 +144,10 @@ function bindingOf(element: ElementDefinition, sliceOnly: boolean): Binding | un
 function compileSlices(sd: StructureDefinition, sliced: ElementDefinition): SliceRule[] {
   const all = sd.snapshot?.element ?? [];
   const discriminators = sliced.slicing?.discriminator ?? [];
-  if (!discriminators.length || discriminators.some((d) => d.type !== 'value' && d.type !== 'pattern')) {
+  // Type slicing of a choice (`value[x]` by `$this`) only narrows the choice, which the structure checks.
+  const understood = (d: (typeof discriminators)[number]): boolean =>
+    d.type === 'value' || d.type === 'pattern' || (d.type === 'type' && d.path !== '$this');
+  if (!discriminators.length || !discriminators.every(understood)) {
     return [];
   }
   const relative = (e: ElementDefinition): string => (e.path as string).slice((sliced.path as string).length + 1);
@@ -184,11 +167,16 @@ function compileSlices(sd: StructureDefinition, sliced: ElementDefinition): Slic
         pattern: fixedOrPattern(e, 'pattern'),
         binding: bindingOf(e, false),
       }));
-    const resolved = discriminators.map((d) => {
+    const resolved = discriminators.map((d): Discriminator => {
       const path = d.path as string;
+      if (d.type === 'type') {
+        return { kind: 'type', path, expected: inner.find((e) => relative(e) === path)?.type?.[0]?.code };
+      }
       const fromInside = path === '$this' ? undefined : inner.find((e) => relative(e) === path && fixedValue(e) !== undefined);
-      const fromSlice = valuesAt(fixedValue(slice), path)[0];
-      return { path, expected: fromInside ? fixedValue(fromInside) : fromSlice };
+      // An extension slice names its extension by profile; the definition fixes the URL.
+      const fromProfile = path === 'url' && slice.type?.[0]?.code === 'Extension' ? slice.type[0].profile?.[0] : undefined;
+      const expected = fromInside ? fixedValue(fromInside) : (valuesAt(fixedValue(slice), path)[0] ?? fromProfile);
+      return { kind: 'value', path, expected };
     });
     if (resolved.every((d) => d.expected !== undefined)) {
       const max = slice.max === '*' || slice.max === undefined ? Infinity : Number(slice.max);

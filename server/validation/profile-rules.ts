@@ -1,10 +1,12 @@
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
-import type { Binding, ChildConstraint, CompiledProfile, ElementRules, SliceRule } from './profile-compile.ts';
-import { choiceTypeName } from './profile-compile.ts';
-import { codingsOf, isChoiceKey, issue, locate, matchesPattern, referencedType, sameJson, sliceOf } from './element-values.ts';
+import type { Binding, ElementRules, SliceRule } from './profile-compile.ts';
+import { codingsOf, issue, locate, matchesPattern, referencedType, sameJson, sliceOf } from './element-values.ts';
 import type { Terminology } from './terminology.ts';
 
-/** Collects issues found by a profile's compiled rules; `root` is the concrete path of `value`. */
+/**
+ * The rules of one element that go beyond its structure: value set bindings, reference target
+ * types, datatype profiles, and the slices of a sliced element (counts and their contents).
+ */
 export class RuleChecker {
   private readonly terminology: Terminology;
   private readonly issues: OperationOutcomeIssue[];
@@ -20,46 +22,15 @@ export class RuleChecker {
     this.onTypeProfile = onTypeProfile;
   }
 
-  apply(profile: CompiledProfile, value: unknown, rootDefinition: string, root: string): void {
-    this.visit(profile, value, rootDefinition, root, undefined);
-  }
-
-  private visit(profile: CompiledProfile, value: unknown, definition: string, path: string, type: string | undefined): void {
-    if (Array.isArray(value)) {
-      const slices = profile.elements.get(definition)?.slices;
-      if (slices) {
-        this.countSlices(slices, value, path);
-      }
-      value.forEach((item, i) => this.visit(profile, item, definition, `${path}[${i}]`, type));
-      return;
-    }
-    const rules = profile.elements.get(definition);
-    if (rules) {
-      this.check(rules, value, definition, path, type);
-    }
-    if (value === null || typeof value !== 'object') {
-      return;
-    }
-    const choices = profile.choiceBases.get(definition);
-    for (const [key, child] of Object.entries(value)) {
-      // Nested resources (contained, Bundle entries) are validated as resources of their own.
-      if (key === 'resourceType' || key === 'contained' || key.startsWith('_') || (key === 'resource' && definition.endsWith('.entry'))) {
-        continue;
-      }
-      const base = choices?.find((b) => isChoiceKey(key, b));
-      if (base) {
-        this.visit(profile, child, `${definition}.${base}[x]`, `${path}.${key}`, choiceTypeName(key.slice(base.length)));
-      } else {
-        this.visit(profile, child, `${definition}.${key}`, `${path}.${key}`, undefined);
-      }
+  /** The rules of a repeating element that concern all its values together: slice counts. */
+  checkAll(rules: ElementRules, items: unknown[], path: string): void {
+    if (rules.slices) {
+      this.countSlices(rules.slices, items, path);
     }
   }
 
-  private check(rules: ElementRules, value: unknown, definition: string, path: string, type: string | undefined): void {
-    if (rules.choiceTypes && type && !rules.choiceTypes.includes(type)) {
-      this.issues.push(issue('error', 'structure', `Type ${type} is not allowed for ${definition}: expected ${rules.choiceTypes.join(' or ')}`, path));
-      return;
-    }
+  /** The rules for one value of the element; `type` is the value's type. */
+  check(rules: ElementRules, value: unknown, path: string, type: string): void {
     for (const binding of rules.bindings) {
       this.checkBinding(binding, value, path);
     }
@@ -69,11 +40,10 @@ export class RuleChecker {
         this.issues.push(issue('error', 'structure', `Reference to ${target} is not allowed here: expected ${rules.referenceTypes.join(' or ')}`, path));
       }
     }
-    for (const profileUrl of rules.typeProfiles) {
-      this.onTypeProfile(profileUrl, value, path);
-    }
-    if (rules.children && value && typeof value === 'object' && !Array.isArray(value)) {
-      this.checkChildren(rules.children, value as Record<string, unknown>, path);
+    for (const profile of rules.typeProfiles) {
+      if (profile.type === type) {
+        this.onTypeProfile(profile.url, value, path);
+      }
     }
     if (rules.slices) {
       const slice = sliceOf(rules.slices, value);
@@ -93,21 +63,8 @@ export class RuleChecker {
     }
   }
 
-  private checkChildren(children: ChildConstraint[], object: Record<string, unknown>, path: string): void {
-    for (const child of children) {
-      const keys = child.choice ? Object.keys(object).filter((k) => isChoiceKey(k, child.name)) : [child.name];
-      const found = keys.flatMap((k) => locate(object, k, path));
-      if (found.length < child.min) {
-        this.issues.push(issue('error', 'structure', 'Missing required property', `${path}.${child.name}${child.choice ? '[x]' : ''}`));
-      }
-      for (const item of found) {
-        this.checkFixed(child, item, (kind) => `expected ${kind} ${JSON.stringify(child[kind])}`);
-      }
-    }
-  }
-
   /** A value against the fixed[x] or pattern[x] of its element; `what` says which was expected. */
-  private checkFixed(
+  checkFixed(
     constraint: { fixed?: unknown; pattern?: unknown },
     item: { value: unknown; path: string },
     what: (kind: 'fixed' | 'pattern') => string,
@@ -140,11 +97,6 @@ export class RuleChecker {
         }
       }
     }
-  }
-
-  /** A value Medplum's validator collected for a required binding (inside datatypes too). */
-  checkRequired(valueSet: string, value: unknown, path: string): void {
-    this.checkBinding({ valueSet, strength: 'required', sliceOnly: false }, value, path);
   }
 
   private checkBinding(binding: Binding, value: unknown, path: string): void {

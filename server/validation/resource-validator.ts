@@ -1,14 +1,13 @@
-import type { TypedValueWithPath } from '@medplum/core';
-import { OperationOutcomeError, validateResource, validateTypedValue } from '@medplum/core';
+import { OperationOutcomeError } from '@medplum/core';
 import type { OperationOutcome, OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes';
 import { checkNorwegianIdentifier } from './identifier-checks.ts';
 import type { ProfileRegistry } from './profile-registry.ts';
 import { issue } from './element-values.ts';
 import type { CompiledProfile } from './profile-compile.ts';
 import { compileProfile } from './profile-compile.ts';
-import { RuleChecker } from './profile-rules.ts';
+import type { CheckerContext } from './profile-checker.ts';
+import { ProfileChecker } from './profile-checker.ts';
 import type { Validator } from './validator.ts';
-import { concreteLocation } from './validator.ts';
 
 /** How strictly writes are checked; both come from the server configuration. */
 export interface ValidationPolicy {
@@ -32,19 +31,34 @@ export interface ValidateOptions {
 const CORE_BASE = 'http://hl7.org/fhir/StructureDefinition/';
 
 /**
- * Validation on write: FHIR's base rules and every profile that applies (claimed in meta.profile,
- * mapped from official VKP URLs, and the type's default profile), with the gaps of Medplum's
- * validator closed: value set bindings, choice narrowing, reference target types, datatype and
- * extension profiles, and Norwegian identifier check digits.
+ * Validation on write: every profile that applies (claimed in meta.profile, mapped from official
+ * VKP URLs, and the type's default profile), or FHIR's base definition when none does. Each is a
+ * compiled definition checked in one walk (profile-checker.ts): structure, invariants, bindings,
+ * references, slices, datatype and extension profiles, Norwegian identifier check digits. A
+ * refused resource is checked once more against the base alone, to tell 400 from 422.
  */
 export class ResourceValidator {
   private readonly registry: ProfileRegistry;
   private readonly policy: ValidationPolicy;
   private readonly compiled = new Map<string, CompiledProfile>();
+  private readonly context: CheckerContext;
+  private readonly baseContext: CheckerContext;
 
   constructor(registry: ProfileRegistry, policy: ValidationPolicy) {
     this.registry = registry;
     this.policy = policy;
+    this.context = this.checkerContext();
+    // FHIR's own rules: core datatype profiles (SimpleQuantity) apply, extension definitions and
+    // Norwegian identifier rules do not.
+    this.baseContext = {
+      ...this.context,
+      definition: (url) => {
+        const sd = this.registry.resolve(url);
+        return sd && sd.type !== 'Extension' && sd.url.startsWith(CORE_BASE) ? this.compile(sd) : undefined;
+      },
+      isOwnUrl: () => false,
+      checkIdentifier: () => undefined,
+    };
   }
 
   /** The Validator the repository calls before every write: throws a 400 or 422 OperationOutcome. */
@@ -74,7 +88,7 @@ export class ResourceValidator {
       return { issues: unique, status: 200 };
     }
     const base: OperationOutcomeIssue[] = [];
-    this.checkAgainst(resource, undefined, resource.resourceType, base);
+    this.checkBase(resource, resource.resourceType, base);
     return { issues: unique, status: base.some((i) => i.severity === 'error') ? 400 : 422 };
   }
 
@@ -103,53 +117,68 @@ export class ResourceValidator {
   private checkResource(resource: Resource, path: string, issues: OperationOutcomeIssue[], requested?: string): void {
     const profiles = this.profilesFor(resource, path, issues, requested);
     if (profiles.length === 0) {
-      this.checkAgainst(resource, undefined, path, issues);
+      this.checkAgainst(this.base(resource.resourceType), resource, path, issues);
     }
     for (const profile of profiles) {
-      this.checkAgainst(resource, profile, path, issues);
+      this.checkAgainst(this.compile(profile), resource, path, issues);
     }
-    this.walk(resource, path, issues);
+    this.forEachEntry(resource, path, (entry, at) => this.checkResource(entry, at, issues));
   }
 
-  /** Medplum's validator with one profile (or the base), then our rules for the same profile. */
-  private checkAgainst(resource: Resource, profile: StructureDefinition | undefined, path: string, issues: OperationOutcomeIssue[]): void {
-    const tokens: Record<string, TypedValueWithPath[]> = {};
-    medplumIssues(
-      () =>
-        profile
-          ? validateTypedValue({ type: this.registry.schemaType(profile), value: resource }, { collect: { tokens } })
-          : validateResource(resource, { collect: { tokens } }),
-      resource,
-      resource.resourceType,
-      path,
-      issues,
-    );
-    const sd = profile ?? this.registry.resolve(`${CORE_BASE}${resource.resourceType}`);
-    if (sd) {
-      const checker = this.rules(sd, issues);
-      checker.apply(this.compile(sd), resource, resource.resourceType, path);
-      checkCollected(checker, tokens, resource.resourceType, path);
-    }
+  /** FHIR's own rules for a resource and the resources in it, without any profile. */
+  private checkBase(resource: Resource, path: string, issues: OperationOutcomeIssue[]): void {
+    this.checkAgainst(this.base(resource.resourceType), resource, path, issues, this.baseContext);
+    this.forEachEntry(resource, path, (entry, at) => this.checkBase(entry, at, issues));
   }
 
-  private rules(owner: StructureDefinition, issues: OperationOutcomeIssue[]): RuleChecker {
-    return new RuleChecker(this.registry.terminology, issues, (profileUrl, value, path) => {
-      const sd = this.registry.resolve(profileUrl);
-      if (!sd || sd.url === owner.url) {
-        return;
-      }
-      if (sd.kind === 'resource' && value && typeof value === 'object' && 'resourceType' in value) {
-        this.checkAgainst(value as Resource, sd, path, issues);
-      } else if (sd.kind !== 'resource') {
-        this.checkTyped(sd, value, path, issues);
+  /** The resources of a Bundle's entries, which are checked as resources of their own. */
+  private forEachEntry(resource: Resource, path: string, check: (entry: Resource, path: string) => void): void {
+    if (resource.resourceType !== 'Bundle') {
+      return;
+    }
+    resource.entry?.forEach((entry, i) => {
+      const inner = (entry as { resource?: unknown } | null)?.resource;
+      if (inner && typeof inner === 'object' && typeof (inner as Resource).resourceType === 'string') {
+        check(inner as Resource, `${path}.entry[${i}].resource`);
       }
     });
   }
 
-  /** A datatype or extension value against its profile. */
-  private checkTyped(sd: StructureDefinition, value: unknown, path: string, issues: OperationOutcomeIssue[]): void {
-    medplumIssues(() => validateTypedValue({ type: this.registry.schemaType(sd), value }), value, sd.type, path, issues);
-    this.rules(sd, issues).apply(this.compile(sd), value, sd.type, path);
+  /** One value against one compiled definition (a resource, datatype or extension profile). */
+  private checkAgainst(
+    profile: CompiledProfile | undefined,
+    value: unknown,
+    path: string,
+    issues: OperationOutcomeIssue[],
+    context = this.context,
+  ): void {
+    if (!profile) {
+      const type = (value as { resourceType?: unknown }).resourceType;
+      issues.push(issue('error', 'not-supported', `Unknown resource type ${String(type)}`, path));
+      return;
+    }
+    new ProfileChecker(context, issues).apply(profile, value, path);
+  }
+
+  private checkerContext(): CheckerContext {
+    return {
+      terminology: this.registry.terminology,
+      primitives: this.registry.primitives,
+      base: (type) => this.base(type),
+      definition: (url) => {
+        const sd = this.registry.resolve(url);
+        return sd ? this.compile(sd) : undefined;
+      },
+      isOwnUrl: (url) => this.registry.isOwnUrl(url),
+      checkIdentifier: (identifier, path, issues) =>
+        checkNorwegianIdentifier(identifier, path, this.policy.allowSyntheticIdentifiers, issues),
+    };
+  }
+
+  /** The compiled R4 definition of a type. */
+  private base(type: string): CompiledProfile | undefined {
+    const sd = this.registry.resolve(`${CORE_BASE}${type}`);
+    return sd ? this.compile(sd) : undefined;
   }
 
   private compile(sd: StructureDefinition): CompiledProfile {
@@ -161,94 +190,6 @@ export class ResourceValidator {
     return compiled;
   }
 
-  /**
-   * One pass over every element: extensions against their definitions, Norwegian identifiers
-   * against their check digits, and the resources inside a Bundle through the whole pipeline.
-   */
-  private walk(node: unknown, path: string, issues: OperationOutcomeIssue[]): void {
-    if (Array.isArray(node)) {
-      node.forEach((item, i) => this.walk(item, `${path}[${i}]`, issues));
-      return;
-    }
-    if (node === null || typeof node !== 'object') {
-      return;
-    }
-    const object = node as Record<string, unknown>;
-    if ('system' in object && 'value' in object) {
-      checkNorwegianIdentifier(object, path, this.policy.allowSyntheticIdentifiers, issues);
-    }
-    for (const [key, child] of Object.entries(object)) {
-      // `_birthDate` holds the extensions of `birthDate`; FHIRPath names both `birthDate`.
-      const childPath = `${path}.${key.startsWith('_') ? key.slice(1) : key}`;
-      if ((key === 'extension' || key === 'modifierExtension') && Array.isArray(child)) {
-        child.forEach((ext, i) => this.checkExtension(ext, `${childPath}[${i}]`, issues));
-      } else if (key === 'resource' && path.includes('.entry[') && child && typeof child === 'object' && 'resourceType' in child) {
-        this.checkResource(child as Resource, childPath, issues);
-        continue;
-      }
-      this.walk(child, childPath, issues);
-    }
-  }
-
-  private checkExtension(ext: unknown, path: string, issues: OperationOutcomeIssue[]): void {
-    const url = (ext as { url?: unknown } | null)?.url;
-    if (typeof url !== 'string') {
-      return;
-    }
-    const sd = this.registry.resolve(url);
-    if (sd?.type === 'Extension') {
-      // An official VKP extension URL is checked by our equivalent definition, which fixes its own URL.
-      this.checkTyped(sd, url === sd.url ? ext : { ...(ext as object), url: sd.url }, path, issues);
-    } else if (!sd && this.registry.isOwnUrl(url)) {
-      issues.push(issue('error', 'structure', `Unknown extension ${url}: this server has no such definition`, `${path}.url`));
-    }
-  }
-}
-
-/**
- * Medplum's validator collects the values of required bindings as it walks, datatypes included
- * (Identifier.use, Quantity.comparator …), which our rules, compiled from resource snapshots, do not reach.
- */
-function checkCollected(checker: RuleChecker, tokens: Record<string, TypedValueWithPath[]>, typeName: string, path: string): void {
-  for (const [valueSet, values] of Object.entries(tokens)) {
-    for (const value of values) {
-      checker.checkRequired(valueSet, value.value, rebase(value.path, typeName, path));
-    }
-  }
-}
-
-/** Medplum names paths from the validated value's type; ours start where the value sits. */
-function rebase(expression: string, typeName: string, path: string): string {
-  return expression === typeName || expression.startsWith(`${typeName}.`) ? path + expression.slice(typeName.length) : expression;
-}
-
-/**
- * Runs one of Medplum's validations and adds its issues, errors (thrown) and warnings (returned)
- * alike, at our locations. Its reference-type warnings are dropped: our rules report those as errors.
- */
-function medplumIssues(
-  validation: () => OperationOutcomeIssue[],
-  value: unknown,
-  typeName: string,
-  path: string,
-  issues: OperationOutcomeIssue[],
-): void {
-  let found: OperationOutcomeIssue[];
-  try {
-    found = validation();
-  } catch (err) {
-    if (!(err instanceof OperationOutcomeError)) {
-      throw err;
-    }
-    found = err.outcome.issue;
-  }
-  for (const i of found) {
-    if (i.severity === 'warning' && i.details?.text?.startsWith('Invalid reference')) {
-      continue;
-    }
-    const located = concreteLocation(value, typeName, i);
-    issues.push(located.expression ? { ...located, expression: located.expression.map((e) => rebase(e, typeName, path)) } : located);
-  }
 }
 
 function dedupe(issues: OperationOutcomeIssue[]): OperationOutcomeIssue[] {
