@@ -38,8 +38,9 @@ const INDEX_INSERTS: { table: string; columns: string; select: string; record: s
 const INDEX_KEYS: (keyof IndexRows)[] = ['token', 'string', 'date', 'reference', 'uri', 'number', 'quantity'];
 
 /**
- * One statement writes any number of versions: the current rows (upsert), the history rows, and
- * the index rows (old ones deleted, new ones inserted), all passed as JSON. Data-modifying CTEs
+ * One statement writes any number of versions: the current rows (upsert), the history rows, the
+ * index rows (old ones deleted, new ones inserted), all passed as JSON, and one outbox row per
+ * version for the subscription relay (outbox.ts). Data-modifying CTEs
  * share one snapshot, so the deletes never see the rows inserted beside them. A second writer of
  * the same version number fails on the history key: that is how concurrent updates are detected.
  * Only resources with an earlier version can have index rows to delete; their keys go in as an
@@ -62,7 +63,10 @@ const WRITE_SQL = `WITH v AS (
 ), h AS (
   INSERT INTO resource_history (rkey, tenant, resource_type, id, version, last_updated, deleted, method, content)
   SELECT rkey, tenant, resource_type, id, version, last_updated, deleted, method, content FROM k ORDER BY n
-  RETURNING seq
+  RETURNING seq, tenant, resource_type, id, version, deleted
+), o AS (
+  INSERT INTO outbox (history_seq, tenant, resource_type, id, version, deleted)
+  SELECT seq, tenant, resource_type, id, version, deleted FROM h ORDER BY seq
 )${INDEX_INSERTS.map(
   (t, i) => `, d${i} AS (DELETE FROM ${t.table} WHERE rkey = ANY (ARRAY(SELECT rkey FROM k WHERE version > 1)))
 , i${i} AS (INSERT INTO ${t.table} (tenant, param, rkey, ${t.columns})
