@@ -13,6 +13,7 @@ import { publishConformanceResources } from './fhir/conformance-resources.ts';
 import type { ProfileRegistry } from './validation/profile-registry.ts';
 import { loadProfileRegistry } from './validation/profile-registry.ts';
 import { ResourceValidator } from './validation/resource-validator.ts';
+import { admitSubscription } from '../subscriptions/admission.ts';
 import type { Validator } from './validation/validator.ts';
 
 /** The default tenant until municipalities become tenants. */
@@ -48,7 +49,14 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
     defaultProfiles: config.defaultProfiles,
     allowSyntheticIdentifiers: config.syntheticIdentifiers,
   });
-  const validate = validator.validate;
+  const admission = { allowedHosts: config.subscriptionAllowedHosts, registry };
+  // Every write is validated; a Subscription must also be able to deliver (subscriptions/admission.ts).
+  const validate: Validator = (resource) => {
+    validator.validate(resource);
+    if (resource.resourceType === 'Subscription') {
+      admitSubscription(resource, admission);
+    }
+  };
   const repository = (context: RequestContext): KnutepunktRepository => new KnutepunktRepository(store, context, validate);
   await publishConformanceResources(store, repository({ tenant: DEFAULT_TENANT, baseUrl: config.baseUrl ?? '' }), profiles.ownResources);
   return {

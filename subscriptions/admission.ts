@@ -1,0 +1,122 @@
+import { OperationOutcomeError } from '@medplum/core';
+import type { OperationOutcome, OperationOutcomeIssue, Subscription } from '@medplum/fhirtypes';
+import { isKnownResourceType } from '../server/fhir/definitions.ts';
+import { parseSearch } from '../server/fhir/search-request.ts';
+import type { QueryRecord } from '../server/fhir/search-request.ts';
+import type { SearchParamRegistry } from '../server/store/search/registry.ts';
+import { planSearch } from '../server/store/search/plan.ts';
+
+/**
+ * What a Subscription must be before it is stored: a subscription that could never deliver is
+ * refused at create time with a 422 naming the element, not left to fail silently later.
+ */
+
+export interface AdmissionPolicy {
+  /** Hosts a subscription may reach over plain http (SUBSCRIPTION_ALLOWED_HOSTS); the rest need https. */
+  allowedHosts: readonly string[];
+  /** The search parameters the criteria are planned with, exactly as a search would be. */
+  registry: SearchParamRegistry;
+}
+
+/** Payload MIME types a rest-hook can carry; absent means a notification without a body. */
+const PAYLOADS = new Set(['application/fhir+json', 'application/json']);
+/** An HTTP header as R4 writes it in channel.header: `Name: value`. */
+const HEADER = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+:[ \t]*[^\r\n]*$/;
+
+function issue(text: string, expression: string): OperationOutcomeIssue {
+  return { severity: 'error', code: 'business-rule', details: { text }, expression: [expression] };
+}
+
+/** The problems of a Subscription that would keep it from ever delivering; empty when there are none. */
+export function subscriptionIssues(subscription: Subscription, policy: AdmissionPolicy): OperationOutcomeIssue[] {
+  const issues: OperationOutcomeIssue[] = [];
+  const criteriaIssue = checkCriteria(subscription.criteria, policy.registry);
+  if (criteriaIssue) {
+    issues.push(issue(criteriaIssue, 'Subscription.criteria'));
+  }
+  const channel = subscription.channel;
+  if (channel?.type !== 'rest-hook') {
+    issues.push(issue(`Channel type "${channel?.type}" is not supported: this server delivers by rest-hook`, 'Subscription.channel.type'));
+    return issues;
+  }
+  const endpointIssue = checkEndpoint(channel.endpoint, policy.allowedHosts);
+  if (endpointIssue) {
+    issues.push(issue(endpointIssue, 'Subscription.channel.endpoint'));
+  }
+  if (channel.payload !== undefined && !PAYLOADS.has(channel.payload)) {
+    issues.push(issue(`Payload "${channel.payload}" is not supported: expected application/fhir+json, or none for a notification without a body`, 'Subscription.channel.payload'));
+  }
+  channel.header?.forEach((header, i) => {
+    if (!HEADER.test(header)) {
+      issues.push(issue('Expected an HTTP header written as "Name: value"', `Subscription.channel.header[${i}]`));
+    }
+  });
+  return issues;
+}
+
+/** Throws a 422 OperationOutcome when the Subscription could never deliver. */
+export function admitSubscription(subscription: Subscription, policy: AdmissionPolicy): void {
+  const issues = subscriptionIssues(subscription, policy);
+  if (issues.length) {
+    // Medplum's getStatus reads 422 from this id, as for a profile violation.
+    const outcome: OperationOutcome = { resourceType: 'OperationOutcome', id: 'business-rule', issue: issues };
+    throw new OperationOutcomeError(outcome);
+  }
+}
+
+/** Criteria are a search: `Type?param=value…`, planned as the search itself would be. */
+function checkCriteria(criteria: string | undefined, registry: SearchParamRegistry): string | undefined {
+  if (!criteria) {
+    return 'Missing criteria: expected a search such as Observation?code=http://loinc.org|8867-4';
+  }
+  const question = criteria.indexOf('?');
+  const type = question < 0 ? criteria : criteria.slice(0, question);
+  if (!isKnownResourceType(type)) {
+    return `Criteria must start with a resource type, not "${type}"`;
+  }
+  const query: QueryRecord = {};
+  for (const [key, value] of new URLSearchParams(question < 0 ? '' : criteria.slice(question + 1))) {
+    const existing = query[key];
+    query[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+  }
+  try {
+    const request = parseSearch(type, query);
+    if (request.sortRules?.length || request.count !== undefined || request.include?.length || request.revInclude?.length) {
+      return 'Criteria select resources: _sort, _count, _include and _revinclude have no meaning here';
+    }
+    planSearch(registry, request, { tenant: '' });
+  } catch (err) {
+    if (err instanceof OperationOutcomeError) {
+      return `Invalid criteria: ${err.outcome.issue?.[0]?.details?.text ?? 'not a valid search'}`;
+    }
+    throw err;
+  }
+  return undefined;
+}
+
+/** A rest-hook endpoint: an absolute https URL, or http to a host the server is configured to allow. */
+function checkEndpoint(endpoint: string | undefined, allowedHosts: readonly string[]): string | undefined {
+  if (!endpoint) {
+    return 'Missing endpoint: a rest-hook needs the URL to deliver to';
+  }
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return `Endpoint "${endpoint}" is not an absolute URL`;
+  }
+  if (url.username || url.password) {
+    return 'Endpoint may not carry credentials in the URL: send them in channel.header';
+  }
+  if (url.protocol === 'https:') {
+    return undefined;
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (url.protocol === 'http:' && allowedHosts.includes(host)) {
+    return undefined;
+  }
+  if (url.protocol === 'http:') {
+    return `Endpoint must use https; plain http is allowed only to hosts in SUBSCRIPTION_ALLOWED_HOSTS, and ${host} is not one of them`;
+  }
+  return `Endpoint must be an https URL, not ${url.protocol.replace(':', '')}`;
+}
