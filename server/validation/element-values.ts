@@ -1,4 +1,4 @@
-import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+import type { ElementDefinition, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { SliceRule } from './profile-compile.ts';
 
 /** Navigating and comparing element values, shared by the profile rules and their checker. */
@@ -42,6 +42,25 @@ export function locate(value: unknown, path: string, at: string): Located[] {
 
 export function valuesAt(value: unknown, path: string): unknown[] {
   return locate(value, path, '').map((l) => l.value);
+}
+
+/** The fixed[x] or pattern[x] value an element definition sets, if any. */
+export function fixedOrPattern(element: ElementDefinition, prefix: 'fixed' | 'pattern'): unknown {
+  for (const [key, value] of Object.entries(element)) {
+    if (isChoiceKey(key, prefix)) {
+      return value;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The element's id with type slices taken out (`value[x]:valueQuantity.code` → `value[x].code`):
+ * a type slice only names the type of its choice, so what is inside it belongs to the choice.
+ * Anything still holding a `:` lies inside a real slice.
+ */
+export function withoutTypeSlices(element: ElementDefinition): string {
+  return (element.id ?? (element.path as string)).replace(/\[x\]:[A-Za-z]+/g, '[x]');
 }
 
 export function sameJson(a: unknown, b: unknown): boolean {

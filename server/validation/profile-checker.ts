@@ -25,21 +25,6 @@ export interface CheckerContext {
 
 const UCUM_VALUE = toTypedValue(UCUM);
 
-/**
- * Core invariants met on nearly every value, evaluated without FHIRPath. Each is used only while
- * the definition carries exactly the R4 expression it implements.
- */
-const NATIVE_INVARIANTS: Record<string, { expression: string; holds: (value: unknown) => boolean }> = {
-  'ext-1': {
-    expression: 'extension.exists() != value.exists()',
-    holds: (value) => {
-      const extension = value as Record<string, unknown>;
-      const nested = Array.isArray(extension.extension) && extension.extension.length > 0;
-      // A primitive value may be present only through its extensions (`_valueString`).
-      return nested !== Object.keys(extension).some((k) => isChoiceKey(k.charCodeAt(0) === 95 ? k.slice(1) : k, 'value'));
-    },
-  },
-};
 const RESOURCE_TYPES = new Set(['Resource', 'DomainResource']);
 
 /**
@@ -70,21 +55,26 @@ export class ProfileChecker {
     this.checkValue(profile, profile.structure.root, profile.type, value, path);
   }
 
-  /** One value of an element, of type `type`, at `path`. */
+  /**
+   * One value of an element, of type `type`, at `path`. `byType` is false when the same value is
+   * checked again against its datatype's definition or a datatype profile: the checks that go by
+   * type alone (identifier digits, extension definitions) were made the first time.
+   */
   private checkValue(
     profile: CompiledProfile,
     element: StructureElement,
     type: string,
     value: unknown,
     path: string,
+    byType = true,
   ): void {
     const rules = profile.elements.get(element.definition);
     if (rules) {
       this.rules.check(rules, value, path, type);
     }
-    if (type === 'Identifier' && value && typeof value === 'object') {
+    if (byType && type === 'Identifier' && value && typeof value === 'object') {
       this.context.checkIdentifier(value, path, this.issues);
-    } else if (type === 'Extension' && value && typeof value === 'object') {
+    } else if (byType && type === 'Extension' && value && typeof value === 'object') {
       this.checkExtensionDefinition(profile, value as { url?: unknown }, path);
     }
     if (element.fixed !== undefined || element.pattern !== undefined) {
@@ -114,7 +104,7 @@ export class ProfileChecker {
     } else {
       const base = this.context.base(type);
       if (base && base !== profile) {
-        this.checkValue(base, base.structure.root, type, value, path);
+        this.checkValue(base, base.structure.root, type, value, path, false);
       }
     }
     if (pushed) {
@@ -126,7 +116,7 @@ export class ProfileChecker {
   private checkTypeProfile(url: string, value: unknown, path: string): void {
     const profile = this.context.definition(url);
     if (profile) {
-      this.checkValue(profile, profile.structure.root, profile.type, value, path);
+      this.checkValue(profile, profile.structure.root, profile.type, value, path, false);
     }
   }
 
@@ -313,8 +303,7 @@ export class ProfileChecker {
         }
         done.add(invariant.key);
       }
-      const native = NATIVE_INVARIANTS[invariant.key];
-      const holds = native && native.expression === invariant.expression ? native.holds(value) : this.holds(invariant, type, value, path);
+      const holds = invariant.holds ? invariant.holds(value) : this.holds(invariant, type, value, path);
       if (!holds) {
         this.issues.push({
           ...issue('error', 'invariant', `Constraint ${invariant.key} not met: ${invariant.human}`, path),

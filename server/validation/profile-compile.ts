@@ -1,6 +1,6 @@
 import type { ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
 import type { ProfileRegistry } from './profile-registry.ts';
-import { isChoiceKey, valuesAt } from './element-values.ts';
+import { fixedOrPattern, valuesAt, withoutTypeSlices } from './element-values.ts';
 import type { StructureIndex } from './structure-compile.ts';
 import { compileStructure } from './structure-compile.ts';
 
@@ -96,7 +96,7 @@ export function compileProfile(sd: StructureDefinition, registry: ProfileRegistr
   for (const element of sd.snapshot?.element ?? []) {
     const path = element.path as string;
     // A type slice (`value[x]:valueQuantity`) only names the type: its rules are the element's own.
-    const inSlice = (element.id ?? path).replace(/\[x\]:[A-Za-z]+/g, '[x]').includes(':');
+    const inSlice = withoutTypeSlices(element).includes(':');
     addBinding(elements, path, element, inSlice);
     if (element.slicing && !inSlice) {
       const slices = compileSlices(sd, element);
@@ -116,15 +116,6 @@ export function compileProfile(sd: StructureDefinition, registry: ProfileRegistr
     }
   }
   return { url: sd.url, type: sd.type, structure: compileStructure(sd), elements };
-}
-
-function fixedOrPattern(element: ElementDefinition, prefix: 'fixed' | 'pattern'): unknown {
-  for (const [key, value] of Object.entries(element)) {
-    if (isChoiceKey(key, prefix)) {
-      return value;
-    }
-  }
-  return undefined;
 }
 
 /** The value an element fixes, by fixed[x] or pattern[x], for telling slices apart. */

@@ -1,6 +1,7 @@
 import type { FhirPathAtom } from '@medplum/core';
 import { buildTypeName, isDataTypeLoaded, parseFhirPath } from '@medplum/core';
 import type { ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
+import { fixedOrPattern, isChoiceKey, withoutTypeSlices } from './element-values.ts';
 
 /**
  * The shape of a StructureDefinition as the validator walks it: for every element of the snapshot
@@ -15,6 +16,8 @@ export interface Invariant {
   human: string;
   expression: string;
   atom: FhirPathAtom;
+  /** A direct implementation, for core invariants met on nearly every value (see NATIVE_INVARIANTS). */
+  holds?: (value: unknown) => boolean;
 }
 
 export interface StructureElement {
@@ -65,16 +68,32 @@ const SKIPPED_INVARIANTS = new Set(['ele-1', 'dom-3', 'sdf-19']);
 
 /**
  * R4's vital-signs invariant vs-1 reads `($this as dateTime).toString().length() >= 8`, which is empty,
- * hence false, for an effectivePeriod the profile allows; HL7's own validator applies the same repair.
+ * hence false, for an effectivePeriod the profile allows.
  */
 const PATCHED_INVARIANTS: Record<string, string> = {
   'vs-1': '($this is dateTime) implies ($this as dateTime).toString().length() >= 8',
 };
 
+/**
+ * Core invariants met on nearly every value, evaluated without FHIRPath. Each is used only where a
+ * definition carries exactly the R4 expression it implements.
+ */
+const NATIVE_INVARIANTS: Record<string, { expression: string; holds: (value: unknown) => boolean }> = {
+  'ext-1': {
+    expression: 'extension.exists() != value.exists()',
+    holds: (value) => {
+      const extension = value as Record<string, unknown>;
+      const nested = Array.isArray(extension.extension) && extension.extension.length > 0;
+      // A primitive value may be present only through its extensions (`_valueString`).
+      return nested !== Object.keys(extension).some((k) => isChoiceKey(k.charCodeAt(0) === 95 ? k.slice(1) : k, 'value'));
+    },
+  },
+};
+
 const FHIR_TYPE_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type';
 const parsed = new Map<string, FhirPathAtom>();
 
-export function compileInvariants(element: ElementDefinition): Invariant[] {
+function compileInvariants(element: ElementDefinition): Invariant[] {
   const invariants: Invariant[] = [];
   for (const constraint of element.constraint ?? []) {
     if (constraint.severity !== 'error' || !constraint.key || SKIPPED_INVARIANTS.has(constraint.key)) {
@@ -89,7 +108,9 @@ export function compileInvariants(element: ElementDefinition): Invariant[] {
       atom = parseFhirPath(expression);
       parsed.set(expression, atom);
     }
-    invariants.push({ key: constraint.key, human: constraint.human ?? '', expression, atom });
+    const native = NATIVE_INVARIANTS[constraint.key];
+    const holds = native?.expression === expression ? native.holds : undefined;
+    invariants.push({ key: constraint.key, human: constraint.human ?? '', expression, atom, holds });
   }
   return invariants;
 }
@@ -101,15 +122,6 @@ function typeName(type: NonNullable<ElementDefinition['type']>[number]): string 
     return code;
   }
   return type.extension?.find((e) => e.url === FHIR_TYPE_EXTENSION)?.valueUrl ?? 'string';
-}
-
-function valueOf(element: ElementDefinition, prefix: 'fixed' | 'pattern'): unknown {
-  for (const key in element) {
-    if (key.startsWith(prefix) && key.length > prefix.length) {
-      return (element as unknown as Record<string, unknown>)[key];
-    }
-  }
-  return undefined;
 }
 
 function cardinality(max: string | undefined): number {
@@ -133,8 +145,8 @@ function toElement(element: ElementDefinition, path: string): StructureElement {
     max: cardinality(element.max),
     array: cardinality(element.base?.max ?? element.max) > 1,
     invariants: compileInvariants(element),
-    fixed: valueOf(element, 'fixed'),
-    pattern: valueOf(element, 'pattern'),
+    fixed: fixedOrPattern(element, 'fixed'),
+    pattern: fixedOrPattern(element, 'pattern'),
     childrenAt,
     backboneType: backboneName && isDataTypeLoaded(backboneName) ? backboneName : undefined,
   };
@@ -147,11 +159,10 @@ export function compileStructure(sd: StructureDefinition): StructureIndex {
   const children = new Map<string, ChildElements>();
   for (const element of elements.slice(1)) {
     const path = element.path as string;
-    const id = element.id ?? path;
-    // Slices are checked by the slice rules; a type slice (`value[x]:valueQuantity`) only names the
-    // type of its choice, and its children are the choice's.
-    const typeSliceFree = id.replace(/\[x\]:[A-Za-z]+/g, '[x]');
-    if (typeSliceFree.includes(':') || (id !== typeSliceFree && !id.slice(id.lastIndexOf(']') + 1).includes('.'))) {
+    // Slices are checked by the slice rules. A type slice (`value[x]:valueQuantity`) repeats its
+    // choice element, which is kept; the children inside it are the choice's.
+    const unsliced = withoutTypeSlices(element);
+    if (unsliced.includes(':') || (element.id !== undefined && unsliced !== element.id && unsliced.endsWith('[x]'))) {
       continue;
     }
     const parent = path.slice(0, path.lastIndexOf('.'));
