@@ -1,8 +1,7 @@
 import { OperationOutcomeError } from '@medplum/core';
 import type { OperationOutcome, OperationOutcomeIssue, Subscription } from '@medplum/fhirtypes';
 import { isKnownResourceType } from '../server/fhir/definitions.ts';
-import { parseSearch } from '../server/fhir/search-request.ts';
-import type { QueryRecord } from '../server/fhir/search-request.ts';
+import { parseSearch, queryRecord } from '../server/fhir/search-request.ts';
 import type { SearchParamRegistry } from '../server/store/search/registry.ts';
 import { planSearch } from '../server/store/search/plan.ts';
 
@@ -74,13 +73,8 @@ function checkCriteria(criteria: string | undefined, registry: SearchParamRegist
   if (!isKnownResourceType(type)) {
     return `Criteria must start with a resource type, not "${type}"`;
   }
-  const query: QueryRecord = {};
-  for (const [key, value] of new URLSearchParams(question < 0 ? '' : criteria.slice(question + 1))) {
-    const existing = query[key];
-    query[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
-  }
   try {
-    const request = parseSearch(type, query);
+    const request = parseSearch(type, queryRecord(question < 0 ? '' : criteria.slice(question + 1)));
     if (request.sortRules?.length || request.count !== undefined || request.include?.length || request.revInclude?.length) {
       return 'Criteria select resources: _sort, _count, _include and _revinclude have no meaning here';
     }

@@ -1,7 +1,7 @@
 import { badRequest, OperationOutcomeError, preconditionFailed } from '@medplum/core';
 import type { Bundle } from '@medplum/fhirtypes';
 import type { KnutepunktRepository } from './repository.ts';
-import { parseSearch } from './search-request.ts';
+import { parseSearch, queryRecord } from './search-request.ts';
 
 const CONDITIONAL = /^([A-Z][A-Za-z]+)\?(.+)$/;
 
@@ -20,7 +20,7 @@ export async function resolveConditionalReferences(bundle: Bundle, repo: Knutepu
     let literal = resolved.get(query);
     if (!literal) {
       const [, type, search] = CONDITIONAL.exec(query) as RegExpExecArray;
-      const request = parseSearch(type, Object.fromEntries(new URLSearchParams(search)));
+      const request = parseSearch(type, queryRecord(search));
       request.count = 2;
       const matches = await repo.searchResources(request);
       if (matches.length !== 1) {

@@ -5,6 +5,16 @@ import { MAX_COUNT } from '../store/search/plan.ts';
 
 export type QueryRecord = Record<string, string | string[] | undefined>;
 
+/** A query string (`a=1&a=2&b=3`) as a QueryRecord; a repeated parameter keeps every value. */
+export function queryRecord(query: string): QueryRecord {
+  const record: QueryRecord = {};
+  for (const [key, value] of new URLSearchParams(query)) {
+    const existing = record[key];
+    record[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+  }
+  return record;
+}
+
 /** Modifiers defined by FHIR R4 search; anything else after a colon must be a resource type. */
 const MODIFIERS = new Set(['missing', 'exact', 'contains', 'text', 'not', 'above', 'below', 'in', 'not-in', 'of-type', 'identifier']);
 

@@ -15,7 +15,7 @@ import type { Services } from '../services.ts';
 import { DEFAULT_TENANT } from '../services.ts';
 import { HttpError, responseType } from './negotiation.ts';
 import { isKnownResourceType } from '../fhir/definitions.ts';
-import { parseSearch } from '../fhir/search-request.ts';
+import { parseSearch, queryRecord } from '../fhir/search-request.ts';
 import { planSearch } from '../store/search/plan.ts';
 
 type Params = { type?: string; id?: string; vid?: string };
@@ -149,7 +149,7 @@ function checkWriteRequest(req: FastifyRequest<{ Params: Params }>, services: Se
   const conditional = type !== undefined && req.params.id === undefined && req.method !== 'POST';
   const criteria = conditional ? (queryStart >= 0 ? req.url.slice(queryStart + 1) : '') : req.headers['if-none-exist'];
   if (type !== undefined && (conditional || typeof criteria === 'string')) {
-    const request = parseSearch(type, Object.fromEntries(new URLSearchParams(String(criteria ?? ''))));
+    const request = parseSearch(type, queryRecord(String(criteria ?? '')));
     if (!request.filters?.length) {
       throw new OperationOutcomeError(badRequest('Conditional requests need search criteria that select the resource'));
     }

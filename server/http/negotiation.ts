@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OperationOutcomeError } from '@medplum/core';
 import type { OperationOutcome } from '@medplum/fhirtypes';
+import { queryRecord } from '../fhir/search-request.ts';
 
 export const FHIR_JSON = 'application/fhir+json';
 
@@ -58,11 +59,6 @@ export function registerBodyParsers(app: FastifyInstance): void {
   const jsonParser = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser([FHIR_JSON, 'application/json-patch+json'], { parseAs: 'string' }, jsonParser);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-    const query: Record<string, string | string[]> = {};
-    for (const [key, value] of new URLSearchParams(body as string)) {
-      const existing = query[key];
-      query[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
-    }
-    done(null, query);
+    done(null, queryRecord(body as string));
   });
 }

@@ -123,6 +123,19 @@ describe('transaction', () => {
     expect(await count('Patient?family=Conditional')).toBe(1);
   });
 
+  test('a parameter repeated in a conditional reference is ANDed, as in a search', async () => {
+    await fhir.create({ ...patient(40, 'Gjentakelse'), birthDate: '1950-01-01' });
+    const younger = await fhir.create({ ...patient(41, 'Gjentakelse'), birthDate: '1970-01-01' });
+    // Only the 1970 patient is within 1965..1975; the last value alone (le1975) would match both.
+    const res = await fhir.post<Bundle>('', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [{ resource: observation('Patient?family=Gjentakelse&birthdate=ge1965&birthdate=le1975'), request: { method: 'POST', url: 'Observation' } }],
+    } satisfies Bundle);
+    expect(res.status, res.text).toBe(200);
+    expect((res.body.entry?.[0].resource as Observation).subject?.reference).toBe(`Patient/${younger.id}`);
+  });
+
   test('update, delete and read entries in one transaction', async () => {
     const a = await fhir.create(patient(7, 'Mixed'));
     const b = await fhir.create(patient(8, 'Mixed'));

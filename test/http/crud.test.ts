@@ -59,6 +59,20 @@ describe('create', () => {
     expect(res.status).toBe(412);
     expect(res.body.resourceType).toBe('OperationOutcome');
   });
+
+  test('a parameter repeated in If-None-Exist is ANDed, as in a search, not reduced to its last value', async () => {
+    const existing = await fhir.create<Patient>({ ...patient(7), name: [{ family: 'Gjentatt' }], birthDate: '1955-06-01' });
+    const inside = await fhir.post<Patient>('Patient', { ...patient(8), name: [{ family: 'Gjentatt' }] }, {
+      'if-none-exist': 'family=Gjentatt&birthdate=ge1950&birthdate=le1956',
+    });
+    expect(inside.status).toBe(200);
+    expect(inside.body.id).toBe(existing.id);
+    // 1955 is not within 1960..1970 (only the last value, le1970, would match it): a new resource.
+    const outside = await fhir.post<Patient>('Patient', { ...patient(9), name: [{ family: 'Gjentatt' }] }, {
+      'if-none-exist': 'family=Gjentatt&birthdate=ge1960&birthdate=le1970',
+    });
+    expect(outside.status).toBe(201);
+  });
 });
 
 describe('read and vread', () => {
