@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { loadBaseDefinitions } from '../../server/fhir/definitions.ts';
 import { loadProfileRegistry } from '../../server/validation/profile-registry.ts';
 import { ResourceValidator } from '../../server/validation/resource-validator.ts';
+import { describeIssues } from '../profiles/cases.ts';
 
 /**
  * The structural half of the validator (server/validation/profile-checker.ts), in process: what
@@ -24,8 +25,14 @@ function errors(resource: unknown): OperationOutcomeIssue[] {
   return validator.check(resource as Resource).issues.filter((i) => i.severity === 'error');
 }
 
-function describeIssues(issues: OperationOutcomeIssue[]): string {
-  return issues.map((i) => `${i.expression?.[0]}: ${i.details?.text}`).join('\n') || '(no errors)';
+function issuesText(issues: OperationOutcomeIssue[]): string {
+  return describeIssues({ resourceType: 'OperationOutcome', issue: issues });
+}
+
+/** Asserts a resource has no error issues, listing them when it has. */
+function expectValid(resource: unknown): void {
+  const found = errors(resource);
+  expect(found, issuesText(found)).toEqual([]);
 }
 
 const observation = {
@@ -79,13 +86,13 @@ describe('structure: every rule refused with 400 at the element, saying what was
   test.each(cases)('%s', (_name, resource, expression, message) => {
     const result = validator.check(resource as Resource);
     const found = result.issues.filter((i) => i.severity === 'error' && i.expression?.includes(expression) && message.test(i.details?.text ?? ''));
-    expect(found, describeIssues(result.issues)).not.toHaveLength(0);
-    expect(result.status, describeIssues(result.issues)).toBe(400);
+    expect(found, issuesText(result.issues)).not.toHaveLength(0);
+    expect(result.status, issuesText(result.issues)).toBe(400);
   });
 
   test('the unbroken resources of these cases are valid', () => {
-    expect(describeIssues(errors(observation))).toBe('(no errors)');
-    expect(describeIssues(errors(patient))).toBe('(no errors)');
+    expectValid(observation);
+    expectValid(patient);
   });
 
   test('what FHIR JSON allows is accepted: primitive extensions, null beside them, nested items, narrative', () => {
@@ -98,9 +105,9 @@ describe('structure: every rule refused with 400 at the element, saying what was
       managingOrganization: { reference: '#o1' },
       communication: [{ language: { text: 'norsk' }, preferred: true }],
     };
-    expect(describeIssues(errors(allowed))).toBe('(no errors)');
+    expectValid(allowed);
     const nested = { resourceType: 'QuestionnaireResponse', status: 'completed', item: [{ linkId: '1', item: [{ linkId: '1.1', answer: [{ valueString: 'ja' }] }] }] };
-    expect(describeIssues(errors(nested))).toBe('(no errors)');
+    expectValid(nested);
   });
 });
 
@@ -154,10 +161,10 @@ describe('the R4 examples pass the base rules', () => {
       const found = errors(resource);
       const erratum = ERRATA.find(([name]) => name.test(file));
       if (erratum) {
-        expect(found.some((i) => erratum[1].test(i.details?.text ?? '')), `${file}\n${describeIssues(found)}`).toBe(true);
+        expect(found.some((i) => erratum[1].test(i.details?.text ?? '')), `${file}\n${issuesText(found)}`).toBe(true);
         errataSeen.add(erratum[0]);
       } else if (found.length) {
-        unexpected.push(`${file}\n${describeIssues(found)}`);
+        unexpected.push(`${file}\n${issuesText(found)}`);
       }
     }
     expect(unexpected.slice(0, 5).join('\n\n')).toBe('');
