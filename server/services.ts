@@ -10,10 +10,10 @@ import { migrate } from './store/migrate.ts';
 import { ResourceStore } from './store/resource-store.ts';
 import { SearchParamRegistry } from './store/search/registry.ts';
 import { publishConformanceResources } from './fhir/conformance-resources.ts';
-import type { ProfileRegistry } from './validation/profile-registry.ts';
 import { loadProfileRegistry } from './validation/profile-registry.ts';
+import type { Subscription } from '@medplum/fhirtypes';
 import { ResourceValidator } from './validation/resource-validator.ts';
-import { admitSubscription } from '../subscriptions/admission.ts';
+import { subscriptionIssues } from '../subscriptions/admission.ts';
 import type { Validator } from './validation/validator.ts';
 
 /** The default tenant until municipalities become tenants. */
@@ -28,7 +28,6 @@ export interface Services {
   validate: Validator;
   /** The validator behind `validate`, for $validate and its warnings. */
   validator: ResourceValidator;
-  profiles: ProfileRegistry;
   /** The CapabilityStatement as JSON text, generated from what this server supports. */
   capabilityStatement: string;
   /** A repository for one request. */
@@ -45,18 +44,14 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
   const store = new ResourceStore(database, registry);
   const router = new FhirRouter();
   const profiles = loadProfileRegistry();
-  const validator = new ResourceValidator(profiles, {
-    defaultProfiles: config.defaultProfiles,
-    allowSyntheticIdentifiers: config.syntheticIdentifiers,
-  });
+  // A Subscription must also be able to deliver (subscriptions/admission.ts), on write and in $validate.
   const admission = { allowedHosts: config.subscriptionAllowedHosts, registry };
-  // Every write is validated; a Subscription must also be able to deliver (subscriptions/admission.ts).
-  const validate: Validator = (resource) => {
-    validator.validate(resource);
-    if (resource.resourceType === 'Subscription') {
-      admitSubscription(resource, admission);
-    }
-  };
+  const validator = new ResourceValidator(
+    profiles,
+    { defaultProfiles: config.defaultProfiles, allowSyntheticIdentifiers: config.syntheticIdentifiers },
+    { Subscription: (resource) => subscriptionIssues(resource as Subscription, admission) },
+  );
+  const validate = validator.validate;
   const repository = (context: RequestContext): KnutepunktRepository => new KnutepunktRepository(store, context, validate);
   await publishConformanceResources(store, repository({ tenant: DEFAULT_TENANT, baseUrl: config.baseUrl ?? '' }), profiles.ownResources);
   return {
@@ -66,7 +61,6 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
     router,
     validate,
     validator,
-    profiles,
     capabilityStatement: JSON.stringify(buildCapabilityStatement(registry)),
     repository,
     close: () => database.close(),

@@ -1,5 +1,5 @@
 import { OperationOutcomeError } from '@medplum/core';
-import type { OperationOutcome, OperationOutcomeIssue, Subscription } from '@medplum/fhirtypes';
+import type { OperationOutcomeIssue, Subscription } from '@medplum/fhirtypes';
 import { isKnownResourceType } from '../server/fhir/definitions.ts';
 import { parseSearch, queryRecord } from '../server/fhir/search-request.ts';
 import type { SearchParamRegistry } from '../server/store/search/registry.ts';
@@ -51,16 +51,6 @@ export function subscriptionIssues(subscription: Subscription, policy: Admission
     }
   });
   return issues;
-}
-
-/** Throws a 422 OperationOutcome when the Subscription could never deliver. */
-export function admitSubscription(subscription: Subscription, policy: AdmissionPolicy): void {
-  const issues = subscriptionIssues(subscription, policy);
-  if (issues.length) {
-    // Medplum's getStatus reads 422 from this id, as for a profile violation.
-    const outcome: OperationOutcome = { resourceType: 'OperationOutcome', id: 'business-rule', issue: issues };
-    throw new OperationOutcomeError(outcome);
-  }
 }
 
 /** Criteria are a search: `Type?param=value…`, planned as the search itself would be. */

@@ -1,6 +1,6 @@
 import { OperationOutcomeError } from '@medplum/core';
 import { reportFault } from '../log.ts';
-import { SqlState, sqlState } from '../store/db/database.ts';
+import { isConflict } from '../store/db/database.ts';
 import type { ResourceStore } from '../store/resource-store.ts';
 
 const INTERNAL_ERROR = new OperationOutcomeError({
@@ -31,13 +31,7 @@ export function guardStore(store: ResourceStore): ResourceStore {
 }
 
 function convert(err: unknown): never {
-  const state = sqlState(err);
-  if (
-    err instanceof OperationOutcomeError ||
-    state === SqlState.uniqueViolation ||
-    state === SqlState.serializationFailure ||
-    state === SqlState.deadlockDetected
-  ) {
+  if (err instanceof OperationOutcomeError || isConflict(err)) {
     throw err; // conflicts: retried by the transaction, else answered 409
   }
   reportFault(err, 'storage operation failed');

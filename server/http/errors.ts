@@ -1,6 +1,6 @@
 import { getStatus, OperationOutcomeError } from '@medplum/core';
 import { reportFault } from '../log.ts';
-import { SqlState, sqlState } from '../store/db/database.ts';
+import { isConflict } from '../store/db/database.ts';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { FHIR_JSON, HttpError } from './negotiation.ts';
@@ -31,11 +31,6 @@ function fromFastifyError(err: FastifyError): [number, OperationOutcome] | undef
       }
       return undefined;
   }
-}
-
-function isConflict(err: unknown): boolean {
-  const state = sqlState(err);
-  return state === SqlState.uniqueViolation || state === SqlState.serializationFailure || state === SqlState.deadlockDetected;
 }
 
 /** Every error leaves as an OperationOutcome with its status; server faults are logged without request data. */

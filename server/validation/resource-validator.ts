@@ -17,6 +17,12 @@ export interface ValidationPolicy {
   allowSyntheticIdentifiers: boolean;
 }
 
+/**
+ * Rules for a resource type beyond its profiles, from outside validation (a Subscription must be
+ * able to deliver: subscriptions/admission.ts). Their errors are business rules: a 422.
+ */
+export type ResourceRules = Partial<Record<string, (resource: Resource) => OperationOutcomeIssue[]>>;
+
 export interface ValidationResult {
   issues: OperationOutcomeIssue[];
   /** 200 when valid; 400 when the resource breaks FHIR's own rules; 422 when it breaks a profile. */
@@ -43,10 +49,12 @@ export class ResourceValidator {
   private readonly compiled = new Map<string, CompiledProfile>();
   private readonly context: CheckerContext;
   private readonly baseContext: CheckerContext;
+  private readonly rules: ResourceRules;
 
-  constructor(registry: ProfileRegistry, policy: ValidationPolicy) {
+  constructor(registry: ProfileRegistry, policy: ValidationPolicy, rules: ResourceRules = {}) {
     this.registry = registry;
     this.policy = policy;
+    this.rules = rules;
     this.context = this.checkerContext();
     // FHIR's own rules: core datatype profiles (SimpleQuantity) apply, extension definitions and
     // Norwegian identifier rules do not.
@@ -83,6 +91,7 @@ export class ResourceValidator {
   check(resource: Resource, options: ValidateOptions = {}): ValidationResult {
     const issues: OperationOutcomeIssue[] = [];
     this.checkResource(resource, resource.resourceType, issues, options.profile);
+    issues.push(...(this.rules[resource.resourceType]?.(resource) ?? []));
     const unique = dedupe(issues);
     if (!unique.some((i) => i.severity === 'error')) {
       return { issues: unique, status: 200 };

@@ -87,6 +87,13 @@ describe('a Subscription that could never deliver is refused with 422 at the ele
     expect(await stored()).toBe(before);
   });
 
+  test('$validate reports what a write would refuse', async () => {
+    const res = await fhir.post('Subscription/$validate', subscription({}, { endpoint: 'http://epj.example.no/hook' }));
+    expect(res.status, res.text).toBe(200);
+    const errors = (res.body as OperationOutcome).issue.filter((i) => i.severity === 'error');
+    expect(errors.map((i) => i.expression?.[0]), res.text).toContain('Subscription.channel.endpoint');
+  });
+
   test('a Subscription without criteria breaks R4 itself: 400', async () => {
     const res = await fhir.post('Subscription', subscription({ criteria: undefined }));
     expect(res.status, res.text).toBe(400);

@@ -37,16 +37,19 @@ export function sqlState(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** True for the errors concurrent writers cause: a duplicate version, a serialization failure, a deadlock. */
+export function isConflict(err: unknown): boolean {
+  const state = sqlState(err);
+  return state === SqlState.uniqueViolation || state === SqlState.serializationFailure || state === SqlState.deadlockDetected;
+}
+
 /** Retries `fn` when PostgreSQL reports a serialization failure or deadlock between transactions. */
 export async function withRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
-      const state = sqlState(err);
-      const retryable =
-        state === SqlState.serializationFailure || state === SqlState.deadlockDetected || state === SqlState.uniqueViolation;
-      if (!retryable || attempt >= attempts) {
+      if (!isConflict(err) || attempt >= attempts) {
         throw err;
       }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
