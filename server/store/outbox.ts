@@ -32,15 +32,15 @@ interface EventRow {
   content: string | null;
 }
 
-// Rows another relay holds are skipped, not waited for; the history join returns the version's content.
+// Rows another relay holds are skipped, not waited for; the version itself is read from history.
 const CLAIM_SQL = `WITH c AS (
   UPDATE outbox SET claimed_until = now() + ($2::int * interval '1 millisecond')
   WHERE seq IN (
     SELECT seq FROM outbox WHERE claimed_until IS NULL OR claimed_until < now()
     ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
-  RETURNING seq, history_seq, tenant, resource_type, id, version, deleted, committed_at
+  RETURNING seq, history_seq, committed_at
 )
-SELECT c.seq, c.tenant, c.resource_type, c.id, c.version, c.deleted, c.committed_at, h.content
+SELECT c.seq, h.tenant, h.resource_type, h.id, h.version, h.deleted, c.committed_at, h.content
 FROM c JOIN resource_history h ON h.seq = c.history_seq ORDER BY c.seq`;
 
 export class Outbox {

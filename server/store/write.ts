@@ -63,10 +63,9 @@ const WRITE_SQL = `WITH v AS (
 ), h AS (
   INSERT INTO resource_history (rkey, tenant, resource_type, id, version, last_updated, deleted, method, content)
   SELECT rkey, tenant, resource_type, id, version, last_updated, deleted, method, content FROM k ORDER BY n
-  RETURNING seq, tenant, resource_type, id, version, deleted
+  RETURNING seq
 ), o AS (
-  INSERT INTO outbox (history_seq, tenant, resource_type, id, version, deleted)
-  SELECT seq, tenant, resource_type, id, version, deleted FROM h ORDER BY seq
+  INSERT INTO outbox (history_seq) SELECT seq FROM h ORDER BY seq
 )${INDEX_INSERTS.map(
   (t, i) => `, d${i} AS (DELETE FROM ${t.table} WHERE rkey = ANY (ARRAY(SELECT rkey FROM k WHERE version > 1)))
 , i${i} AS (INSERT INTO ${t.table} (tenant, param, rkey, ${t.columns})
