@@ -53,7 +53,7 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
   );
   const validate = validator.validate;
   const repository = (context: RequestContext): KnutepunktRepository => new KnutepunktRepository(store, context, validate);
-  await publishConformanceResources(store, repository({ tenant: DEFAULT_TENANT, baseUrl: config.baseUrl ?? '' }), profiles.ownResources);
+  await publishConformanceResources(repository({ tenant: DEFAULT_TENANT, baseUrl: config.baseUrl ?? '' }), profiles.ownResources);
   return {
     config,
     db: database,

@@ -92,15 +92,19 @@ export class KnutepunktRepository extends FhirRepository {
     if (!id || !ID_PATTERN.test(id)) {
       throw new OperationOutcomeError(badRequest('Resource id must be 1-64 letters, digits, "-" or "."', 'id'));
     }
-    this.validate(resource);
+    let validated = false;
     for (let attempt = 1; ; attempt++) {
       const current = await this.store.readCurrent(this.context.tenant, resource.resourceType, id);
       if (options?.ifMatch !== undefined && String(current?.version) !== options.ifMatch) {
         throw new OperationOutcomeError(preconditionFailed);
       }
       if (current && !current.deleted && current.content && sameContent(current.content, resource)) {
-        // An update that changes nothing makes no new version.
+        // An update that changes nothing makes no new version, and what is stored was validated.
         return parseStored<WithId<T>>(current.content);
+      }
+      if (!validated) {
+        this.validate(resource);
+        validated = true;
       }
       try {
         return await this.writeVersion(resource as WithId<T>, current, 'PUT');
@@ -329,9 +333,8 @@ function parseStored<T>(content: string): T {
   return resource;
 }
 
-/** Equal apart from the server-managed meta fields. */
 /** True when the resource equals the stored text apart from its version and time. */
-export function sameContent(storedContent: string, resource: Resource): boolean {
+function sameContent(storedContent: string, resource: Resource): boolean {
   const strip = (r: Resource): string => {
     const meta = { ...r.meta };
     delete meta.versionId;

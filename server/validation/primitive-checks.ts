@@ -92,6 +92,8 @@ function checkString(type: string, s: string, regex: RegExp | undefined, path: s
     issues.push(issue('error', 'value', `Invalid ${type}: longer than the 1 MB FHIR allows`, path));
   } else if (CONTROL.test(s)) {
     issues.push(issue('error', 'value', `Invalid ${type}: control characters are not allowed`, path));
+  } else if (!s.isWellFormed()) {
+    issues.push(issue('error', 'value', `Invalid ${type}: not valid Unicode text (a lone surrogate)`, path));
   } else if (type === 'base64Binary' && !isBase64(s)) {
     issues.push(issue('error', 'value', 'Invalid base64Binary: expected base64 characters in groups of four', path));
   } else if (regex && !regex.test(s)) {

@@ -67,6 +67,7 @@ describe('structure: every rule refused with 400 at the element, saying what was
     ['an integer with a fraction', { ...patient, multipleBirthInteger: 1.5 }, 'Patient.multipleBirthInteger', /expected a whole number/],
     ['an unsignedInt below zero', { ...patient, photo: [{ contentType: 'image/png', size: -1 }] }, 'Patient.photo[0].size', /expected a number in the range 0\.\.2147483647/],
     ['a string of whitespace', { ...patient, name: [{ family: '   ' }] }, 'Patient.name[0].family', /expected non-whitespace content/],
+    ['a lone surrogate in a string', { ...patient, name: [{ family: 'Nord\ud800mann' }] }, 'Patient.name[0].family', /not valid Unicode text/],
     ['a control character in a string', { ...patient, name: [{ family: 'Te\u0007st' }] }, 'Patient.name[0].family', /control characters/],
     ['a code with inner double spaces', { ...patient, gender: 'fe  male' }, 'Patient.gender', /Invalid code format/],
     ['a choice of a type the element does not allow', { ...observation, valueQuantity: undefined, valueAddress: { city: 'Oslo' } }, 'Observation.valueAddress', /Type Address is not allowed for Observation.value\[x\]/],
