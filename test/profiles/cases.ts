@@ -135,3 +135,11 @@ export async function countsOf(fhir: FhirClient, types: string[]): Promise<Recor
   }
   return counts;
 }
+
+/** A resource without the meta fields the server manages, to compare what was sent with what is stored. */
+export function withoutServerMeta(resource: Resource): unknown {
+  const meta = { ...resource.meta };
+  delete meta.versionId;
+  delete meta.lastUpdated;
+  return { ...resource, meta: Object.keys(meta).length ? meta : undefined };
+}

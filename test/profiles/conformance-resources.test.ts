@@ -13,21 +13,13 @@ import { createTestDatabase } from '../support/database.ts';
 import type { TestDatabase } from '../support/database.ts';
 import { FhirClient } from '../support/fhir-client.ts';
 import { useTestServer } from '../support/server.ts';
-import { buildResources, countOf, SD_BASE } from './cases.ts';
+import { buildResources, countOf, SD_BASE, withoutServerMeta } from './cases.ts';
 
 const env = useTestServer({ defaultProfiles: true });
 const fhir = env.fhir;
 
 const build = buildResources();
 const served = build.filter((r) => ['StructureDefinition', 'ValueSet', 'CodeSystem'].includes(r.resourceType)) as (Resource & { url: string; id: string })[];
-
-/** The resource without the fields the server manages. */
-function content(resource: Resource): unknown {
-  const meta = { ...resource.meta };
-  delete meta.versionId;
-  delete meta.lastUpdated;
-  return { ...resource, meta: Object.keys(meta).length ? meta : undefined };
-}
 
 /** The single match of a search by canonical URL. */
 async function byUrl<T extends Resource>(client: FhirClient, type: string, url: string): Promise<T> {
@@ -50,7 +42,7 @@ describe('the definitions of the profile build are served', () => {
     expect(sd.type).toBe('Patient');
     expect(sd.snapshot?.element.length).toBeGreaterThan(20);
     expect(sd.snapshot?.element.some((e) => e.id === 'Patient.identifier' && e.min === 1)).toBe(true);
-    expect(content(sd)).toEqual(content(build.find((r) => r.id === 'wt-patient') as Resource));
+    expect(withoutServerMeta(sd)).toEqual(withoutServerMeta(build.find((r) => r.id === 'wt-patient') as Resource));
     expect(sd.meta?.versionId).toBe('1');
   });
 
@@ -151,7 +143,7 @@ describe('a restart over the same database', () => {
     // The edited one is put back as the build has it: one version more, and nothing else.
     const restored = await second.get<StructureDefinition>('StructureDefinition/wt-detectedissue');
     expect(restored.body.meta?.versionId).toBe('3');
-    expect(content(restored.body)).toEqual(content(build.find((r) => r.id === 'wt-detectedissue') as Resource));
+    expect(withoutServerMeta(restored.body)).toEqual(withoutServerMeta(build.find((r) => r.id === 'wt-detectedissue') as Resource));
     expect(await historyTotals(second)).toEqual({ ...expected, StructureDefinition: expected.StructureDefinition + 2 });
 
     // A third start finds everything as the build has it and writes nothing.
