@@ -1,9 +1,7 @@
 import { OperationOutcomeError } from '@medplum/core';
 import type { OperationOutcomeIssue, Subscription } from '@medplum/fhirtypes';
-import { isKnownResourceType } from '../server/fhir/definitions.ts';
-import { parseSearch, queryRecord } from '../server/fhir/search-request.ts';
 import type { SearchParamRegistry } from '../server/store/search/registry.ts';
-import { planSearch } from '../server/store/search/plan.ts';
+import { compileCriteria } from './criteria.ts';
 
 /**
  * What a Subscription must be before it is stored: a subscription that could never deliver is
@@ -58,17 +56,8 @@ function checkCriteria(criteria: string | undefined, registry: SearchParamRegist
   if (!criteria) {
     return 'Missing criteria: expected a search such as Observation?code=http://loinc.org|8867-4';
   }
-  const question = criteria.indexOf('?');
-  const type = question < 0 ? criteria : criteria.slice(0, question);
-  if (!isKnownResourceType(type)) {
-    return `Criteria must start with a resource type, not "${type}"`;
-  }
   try {
-    const request = parseSearch(type, queryRecord(question < 0 ? '' : criteria.slice(question + 1)));
-    if (request.sortRules?.length || request.count !== undefined || request.include?.length || request.revInclude?.length) {
-      return 'Criteria select resources: _sort, _count, _include and _revinclude have no meaning here';
-    }
-    planSearch(registry, request, { tenant: '' });
+    compileCriteria(criteria, registry);
   } catch (err) {
     if (err instanceof OperationOutcomeError) {
       return `Invalid criteria: ${err.outcome.issue?.[0]?.details?.text ?? 'not a valid search'}`;

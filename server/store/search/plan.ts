@@ -1,10 +1,10 @@
 import { badRequest, OperationOutcomeError } from '@medplum/core';
-import type { Filter, SearchRequest } from '@medplum/core';
-import type { ConditionContext } from './conditions.ts';
-import { indexCondition, rangePredicate } from './conditions.ts';
+import type { SearchRequest } from '@medplum/core';
+import { conditionSql } from './condition-sql.ts';
+import type { Condition } from './conditions.ts';
+import { parseCondition } from './conditions.ts';
 import type { SearchParamRegistry } from './registry.ts';
-import { SqlParams, splitOr, unescapeValue } from './sql.ts';
-import { dateRange } from './values.ts';
+import { SqlParams } from './sql.ts';
 
 export const DEFAULT_COUNT = 20;
 export const MAX_COUNT = 1000;
@@ -39,12 +39,29 @@ export function planSearch(registry: SearchParamRegistry, request: SearchRequest
   const params = new SqlParams();
   const tenant = params.add(options.tenant);
   const where = [`r.tenant = ${tenant}`, `r.resource_type = ${params.add(request.resourceType)}`, 'NOT r.deleted'];
-  const ctx: ConditionContext = { params, tenant, baseUrl: options.baseUrl };
+  const { conditions, ignored } = parseConditions(registry, request, options);
+  for (const condition of conditions) {
+    where.push(conditionSql(condition, { params, tenant }));
+  }
+  const whereParamCount = params.values.length;
+  return { params, where, whereParamCount, sort: sortKeys(registry, request, params), ignored };
+}
+
+/**
+ * The conditions of a search's filters (ANDed), as both search and subscription matching read
+ * them; unknown parameters are a 400, or left out under `lenient`.
+ */
+export function parseConditions(
+  registry: SearchParamRegistry,
+  request: SearchRequest,
+  options: Omit<PlanOptions, 'tenant'>
+): { conditions: Condition[]; ignored: string[] } {
+  const conditions: Condition[] = [];
   const ignored: string[] = [];
   for (const filter of request.filters ?? []) {
-    const condition = filterCondition(registry, request.resourceType, filter, ctx);
+    const condition = parseCondition(registry, request.resourceType, filter, options.baseUrl);
     if (condition) {
-      where.push(condition);
+      conditions.push(condition);
     } else if (options.lenient) {
       ignored.push(filter.code);
     } else {
@@ -53,53 +70,7 @@ export function planSearch(registry: SearchParamRegistry, request: SearchRequest
       );
     }
   }
-  const whereParamCount = params.values.length;
-  return { params, where, whereParamCount, sort: sortKeys(registry, request, params), ignored };
-}
-
-/** The SQL condition of one filter, or undefined when the type has no such parameter. */
-function filterCondition(
-  registry: SearchParamRegistry,
-  resourceType: string,
-  filter: Filter,
-  ctx: ConditionContext
-): string | undefined {
-  const code = filter.code;
-  if (code === '_id') {
-    const ids = splitOr(filter.value).map(unescapeValue);
-    if (filter.operator !== 'eq' && filter.operator !== 'not') {
-      throw new OperationOutcomeError(badRequest(`Modifier :${filter.operator} is not supported on _id`, '_id'));
-    }
-    const list = ids.map((id) => ctx.params.add(id)).join(', ');
-    return filter.operator === 'not' ? `r.id NOT IN (${list})` : `r.id IN (${list})`;
-  }
-  if (code === '_lastUpdated') {
-    const alternatives = splitOr(filter.value).map((v) => {
-      const m = /^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(.*)$/.exec(v) as RegExpExecArray;
-      const prefix = m[1] ?? filter.operator;
-      const range = dateRange(m[2]);
-      if (!range) {
-        throw new OperationOutcomeError(badRequest(`Invalid search parameter "_lastUpdated": "${m[2]}" is not a date`, code));
-      }
-      return rangePredicate(prefix, 'r.last_updated', "(r.last_updated + interval '1 millisecond')", range, ctx.params, 'timestamptz');
-    });
-    return `(${alternatives.join(' OR ')})`;
-  }
-  if (code.includes('.') || code.startsWith('_has')) {
-    throw new OperationOutcomeError(
-      badRequest(`Chained and reverse-chained parameters are not supported yet: "${code}"`, code)
-    );
-  }
-  const param = registry.get(resourceType, code);
-  if (!param) {
-    return undefined;
-  }
-  if (!param.table) {
-    throw new OperationOutcomeError(
-      badRequest(`Search parameter "${code}" (${param.definition.type}) is not supported yet`, code)
-    );
-  }
-  return indexCondition(param, filter, ctx);
+  return { conditions, ignored };
 }
 
 const SORT_COLUMN: Record<string, { asc: string; desc: string; cast: SortKey['cast'] }> = {

@@ -1,0 +1,234 @@
+import type {
+  Condition,
+  NumberTest,
+  QuantityTest,
+  RangeTest,
+  ReferenceTest,
+  StringTest,
+  TokenTest,
+  UriTest,
+} from './conditions.ts';
+import type { IndexRows } from './extract.ts';
+import { NEG_INFINITY, POS_INFINITY } from './values.ts';
+
+/**
+ * Conditions (conditions.ts) evaluated over the index rows of one resource version, for
+ * subscription matching: the in-memory twin of condition-sql.ts, comparison for comparison.
+ * Dates compare as milliseconds (the precision of every stored range); numbers compare exactly as
+ * decimals, as PostgreSQL's numeric does, never as binary floating point.
+ */
+
+/** The columns of the resource row a condition may read besides its index rows. */
+export interface MatchSubject {
+  id: string;
+  lastUpdated: string;
+  rows: IndexRows;
+}
+
+export function conditionHolds(condition: Condition, subject: MatchSubject, now = Date.now()): boolean {
+  switch (condition.kind) {
+    case 'id': {
+      const listed = condition.ids.includes(subject.id);
+      return condition.negate ? !listed : listed;
+    }
+    case 'lastUpdated': {
+      const low = Date.parse(subject.lastUpdated);
+      return condition.tests.some((t) => rangeHolds(t, low, low + 1, now));
+    }
+    case 'missing': {
+      const table = condition.param.table as keyof IndexRows;
+      const present = subject.rows[table].some((row) => row.p === condition.param.id);
+      return condition.missing ? !present : present;
+    }
+    case 'index': {
+      const found = indexRowMatches(condition, subject.rows, now);
+      return condition.negate ? !found : found;
+    }
+  }
+}
+
+/** True when some row of the condition's parameter satisfies one of its alternatives. */
+function indexRowMatches(condition: Condition & { kind: 'index' }, rows: IndexRows, now: number): boolean {
+  const p = condition.param.id;
+  switch (condition.table) {
+    case 'token':
+      return rows.token.some((row) => row.p === p && condition.tests.some((t) => tokenHolds(t, row)));
+    case 'string':
+      return rows.string.some((row) => row.p === p && condition.tests.some((t) => stringHolds(t, row)));
+    case 'date':
+      return rows.date.some(
+        (row) => row.p === p && condition.tests.some((t) => rangeHolds(t, instant(row.l), instant(row.h), now))
+      );
+    case 'reference':
+      return rows.reference.some((row) => row.p === p && condition.tests.some((t) => referenceHolds(t, row)));
+    case 'uri':
+      return rows.uri.some((row) => row.p === p && condition.tests.some((t) => uriHolds(t, row.u)));
+    case 'number':
+      return rows.number.some((row) => row.p === p && condition.tests.some((t) => numberHolds(t, row.l, row.h)));
+    case 'quantity':
+      return rows.quantity.some((row) => row.p === p && condition.tests.some((t) => quantityHolds(t, row)));
+  }
+}
+
+function instant(text: string): number {
+  if (text === NEG_INFINITY) {
+    return -Infinity;
+  }
+  return text === POS_INFINITY ? Infinity : Date.parse(text);
+}
+
+/** R4's range rules over milliseconds, as rangeSql states them over timestamptz. */
+function rangeHolds(test: RangeTest, low: number, high: number, now: number): boolean {
+  const pl = instant(test.range.low);
+  const ph = instant(test.range.high);
+  switch (test.prefix) {
+    case 'eq':
+      return low >= pl && high <= ph;
+    case 'ne':
+      return !(low >= pl && high <= ph);
+    case 'gt':
+      return high > ph;
+    case 'lt':
+      return low < pl;
+    case 'ge':
+      return high > ph || low >= pl;
+    case 'le':
+      return low < pl || high <= ph;
+    case 'sa':
+      return low >= ph;
+    case 'eb':
+      return high <= pl;
+    case 'ap': {
+      const spread = Math.abs(now - pl) * 0.1;
+      return low < ph + spread && high > pl - spread;
+    }
+  }
+}
+
+function tokenHolds(test: TokenTest, row: IndexRows['token'][number]): boolean {
+  if (test.kind === 'text') {
+    return row.d !== null && row.d.toLowerCase().includes(test.text.toLowerCase());
+  }
+  if (test.code !== undefined && row.c !== test.code) {
+    return false;
+  }
+  return test.system === undefined || row.s === test.system;
+}
+
+function stringHolds(test: StringTest, row: IndexRows['string'][number]): boolean {
+  switch (test.mode) {
+    case 'prefix':
+      return row.n.startsWith(test.norm);
+    case 'contains':
+      return row.n.includes(test.norm);
+    case 'exact':
+      return row.e === test.text;
+  }
+}
+
+function referenceHolds(test: ReferenceTest, row: IndexRows['reference'][number]): boolean {
+  switch (test.kind) {
+    case 'identifier':
+      return (test.value === undefined || row.iv === test.value) && (test.system === undefined || row.is === test.system);
+    case 'target':
+      return row.i === test.id && (test.type === undefined || row.t === test.type);
+    case 'url':
+      return row.u === test.url;
+  }
+}
+
+function uriHolds(test: UriTest, uri: string): boolean {
+  switch (test.mode) {
+    case 'eq':
+      return uri === test.uri;
+    case 'below':
+      return uri.startsWith(test.uri);
+    case 'above':
+      return test.uri.startsWith(uri);
+  }
+}
+
+function numberHolds(test: NumberTest, lowText: string, highText: string): boolean {
+  const low = decimal(lowText);
+  const high = decimal(highText);
+  const pl = decimal(test.range.low);
+  const ph = decimal(test.range.high);
+  switch (test.prefix) {
+    case 'eq':
+      return compare(low, pl) >= 0 && compare(high, ph) <= 0;
+    case 'ne':
+      return !(compare(low, pl) >= 0 && compare(high, ph) <= 0);
+    case 'ap': {
+      // low < ph + |ph|/10 and high > pl - |pl|/10, multiplied by 10 to stay in integers.
+      const ten = (d: Decimal): Decimal => ({ units: d.units * 10n, scale: d.scale });
+      const abs = (d: Decimal): Decimal => ({ units: d.units < 0n ? -d.units : d.units, scale: d.scale });
+      return compare(ten(low), add(ten(ph), abs(ph))) < 0 && compare(ten(high), add(ten(pl), negate(abs(pl)))) > 0;
+    }
+    default: {
+      // The stored value is the middle of its range: (low + high) / 2 compared with 2 × value.
+      const sum = add(low, high);
+      const exact = decimal(test.exact);
+      const c = compare(sum, add(exact, exact));
+      switch (test.prefix) {
+        case 'gt':
+        case 'sa':
+          return c > 0;
+        case 'lt':
+        case 'eb':
+          return c < 0;
+        case 'ge':
+          return c >= 0;
+        case 'le':
+          return c <= 0;
+      }
+    }
+  }
+}
+
+function quantityHolds(test: QuantityTest, row: IndexRows['quantity'][number]): boolean {
+  if ((test.system && row.s !== test.system) || (test.code && row.c !== test.code)) {
+    return false;
+  }
+  return numberHolds(test.number, row.l, row.h);
+}
+
+/** An exact decimal: units × 10^-scale. */
+interface Decimal {
+  units: bigint;
+  scale: number;
+}
+
+function decimal(text: string): Decimal {
+  const [mantissa, exponentText] = text.toLowerCase().split('e');
+  const exponent = exponentText ? Number(exponentText) : 0;
+  const negative = mantissa.startsWith('-');
+  const digits = mantissa.replace(/^[+-]/, '');
+  const point = digits.indexOf('.');
+  const whole = point < 0 ? digits : digits.slice(0, point) + digits.slice(point + 1);
+  let scale = (point < 0 ? 0 : digits.length - point - 1) - exponent;
+  let units = BigInt(whole || '0');
+  if (scale < 0) {
+    units *= 10n ** BigInt(-scale);
+    scale = 0;
+  }
+  return { units: negative ? -units : units, scale };
+}
+
+function aligned(a: Decimal, b: Decimal): [bigint, bigint, number] {
+  const scale = Math.max(a.scale, b.scale);
+  return [a.units * 10n ** BigInt(scale - a.scale), b.units * 10n ** BigInt(scale - b.scale), scale];
+}
+
+function compare(a: Decimal, b: Decimal): number {
+  const [x, y] = aligned(a, b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function add(a: Decimal, b: Decimal): Decimal {
+  const [x, y, scale] = aligned(a, b);
+  return { units: x + y, scale };
+}
+
+function negate(d: Decimal): Decimal {
+  return { units: -d.units, scale: d.scale };
+}

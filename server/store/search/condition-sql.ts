@@ -1,0 +1,198 @@
+import type {
+  Condition,
+  NumberTest,
+  QuantityTest,
+  RangePrefix,
+  RangeTest,
+  ReferenceTest,
+  StringTest,
+  TokenTest,
+  UriTest,
+} from './conditions.ts';
+import type { SqlParams } from './sql.ts';
+import { escapeLike } from './sql.ts';
+
+/**
+ * Conditions (conditions.ts) as SQL over resource alias `r` and the index tables. Its twin,
+ * condition-match.ts, evaluates the same conditions in memory; change both together.
+ */
+
+/** What rendering needs besides the condition: the bound parameters and the tenant placeholder. */
+export interface SqlContext {
+  params: SqlParams;
+  /** Placeholder of the tenant value, shared by every condition of the query. */
+  tenant: string;
+}
+
+export function conditionSql(condition: Condition, ctx: SqlContext): string {
+  const { params } = ctx;
+  switch (condition.kind) {
+    case 'id': {
+      const list = condition.ids.map((id) => params.add(id)).join(', ');
+      return condition.negate ? `r.id NOT IN (${list})` : `r.id IN (${list})`;
+    }
+    case 'lastUpdated': {
+      const high = "(r.last_updated + interval '1 millisecond')";
+      const alternatives = condition.tests.map((t) => rangeSql(t, 'r.last_updated', high, params, 'timestamptz'));
+      return `(${alternatives.join(' OR ')})`;
+    }
+    case 'missing': {
+      const table = condition.param.table as string;
+      const exists = `EXISTS (SELECT 1 FROM idx_${table} m WHERE m.rkey = r.rkey AND m.param = ${params.add(condition.param.id)})`;
+      return condition.missing ? `NOT ${exists}` : exists;
+    }
+    case 'index': {
+      const alternatives = indexAlternatives(condition, params);
+      const subquery = `SELECT x.rkey FROM idx_${condition.table} x WHERE x.tenant = ${ctx.tenant} AND x.param = ${params.add(condition.param.id)} AND (${alternatives.join(' OR ')})`;
+      return `r.rkey ${condition.negate ? 'NOT IN' : 'IN'} (${subquery})`;
+    }
+  }
+}
+
+function indexAlternatives(condition: Condition & { kind: 'index' }, params: SqlParams): string[] {
+  switch (condition.table) {
+    case 'token':
+      return condition.tests.map((t) => tokenSql(t, params));
+    case 'string':
+      return condition.tests.map((t) => stringSql(t, params));
+    case 'date':
+      return condition.tests.map((t) => rangeSql(t, 'x.low', 'x.high', params, 'timestamptz'));
+    case 'reference':
+      return condition.tests.map((t) => referenceSql(t, params));
+    case 'uri':
+      return condition.tests.map((t) => uriSql(t, params));
+    case 'number':
+      return condition.tests.map((t) => numberSql(t, params));
+    case 'quantity':
+      return condition.tests.map((t) => quantitySql(t, params));
+  }
+}
+
+/**
+ * Range comparison by the rules of R4 search: the stored value is the range [low, high), the
+ * searched value the range [pl, ph) implied by its precision.
+ */
+function rangeSql(test: RangeTest, low: string, high: string, params: SqlParams, cast: 'timestamptz' | 'numeric'): string {
+  // Bind only the bounds a prefix uses: PostgreSQL cannot type a parameter that no clause mentions.
+  let plText: string | undefined;
+  let phText: string | undefined;
+  const b = {
+    get pl(): string {
+      plText ??= params.add(test.range.low, cast);
+      return plText;
+    },
+    get ph(): string {
+      phText ??= params.add(test.range.high, cast);
+      return phText;
+    },
+  };
+  const prefix: RangePrefix = test.prefix;
+  switch (prefix) {
+    case 'eq':
+      return `(${low} >= ${b.pl} AND ${high} <= ${b.ph})`;
+    case 'ne':
+      return `NOT (${low} >= ${b.pl} AND ${high} <= ${b.ph})`;
+    case 'gt':
+      return `${high} > ${b.ph}`;
+    case 'lt':
+      return `${low} < ${b.pl}`;
+    case 'ge':
+      return `(${high} > ${b.ph} OR ${low} >= ${b.pl})`;
+    case 'le':
+      return `(${low} < ${b.pl} OR ${high} <= ${b.ph})`;
+    case 'sa':
+      return `${low} >= ${b.ph}`;
+    case 'eb':
+      return `${high} <= ${b.pl}`;
+    case 'ap': {
+      // Approximately: overlap with the searched range widened by 10% of its distance from now
+      // (dates) or of its own size (numbers).
+      if (cast === 'timestamptz') {
+        const spread = `(abs(extract(epoch FROM (now() - ${b.pl}))) * 0.1) * interval '1 second'`;
+        return `(${low} < ${b.ph} + ${spread} AND ${high} > ${b.pl} - ${spread})`;
+      }
+      return `(${low} < ${b.ph} + abs(${b.ph}) * 0.1 AND ${high} > ${b.pl} - abs(${b.pl}) * 0.1)`;
+    }
+  }
+}
+
+function tokenSql(test: TokenTest, params: SqlParams): string {
+  if (test.kind === 'text') {
+    return `x.display ILIKE ${params.add(`%${escapeLike(test.text)}%`)}`;
+  }
+  const parts: string[] = [];
+  if (test.code !== undefined) {
+    parts.push(`x.code = ${params.add(test.code)}`);
+  }
+  if (test.system === null) {
+    parts.push('x.system IS NULL');
+  } else if (test.system !== undefined) {
+    parts.push(`x.system = ${params.add(test.system)}`);
+  }
+  return `(${parts.join(' AND ')})`;
+}
+
+function stringSql(test: StringTest, params: SqlParams): string {
+  switch (test.mode) {
+    case 'prefix':
+      return `x.norm LIKE ${params.add(`${escapeLike(test.norm)}%`)}`;
+    case 'contains':
+      return `x.norm LIKE ${params.add(`%${escapeLike(test.norm)}%`)}`;
+    case 'exact':
+      return `x.exact = ${params.add(test.text)}`;
+  }
+}
+
+function referenceSql(test: ReferenceTest, params: SqlParams): string {
+  switch (test.kind) {
+    case 'identifier': {
+      const parts: string[] = [];
+      if (test.value !== undefined) {
+        parts.push(`x.ident_value = ${params.add(test.value)}`);
+      }
+      if (test.system === null) {
+        parts.push('x.ident_system IS NULL');
+      } else if (test.system !== undefined) {
+        parts.push(`x.ident_system = ${params.add(test.system)}`);
+      }
+      return `(${parts.join(' AND ')})`;
+    }
+    case 'target':
+      return test.type
+        ? `(x.target_id = ${params.add(test.id)} AND x.target_type = ${params.add(test.type)})`
+        : `x.target_id = ${params.add(test.id)}`;
+    case 'url':
+      return `x.url = ${params.add(test.url)}`;
+  }
+}
+
+function uriSql(test: UriTest, params: SqlParams): string {
+  switch (test.mode) {
+    case 'eq':
+      return `x.uri = ${params.add(test.uri)}`;
+    case 'below':
+      return `x.uri LIKE ${params.add(`${escapeLike(test.uri)}%`)}`;
+    case 'above':
+      return `${params.add(test.uri)} LIKE (replace(replace(replace(x.uri, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%')`;
+  }
+}
+
+function numberSql(test: NumberTest, params: SqlParams): string {
+  if (test.prefix === 'eq' || test.prefix === 'ne' || test.prefix === 'ap') {
+    return rangeSql(test, 'x.low', 'x.high', params, 'numeric');
+  }
+  // Order comparisons use the stored value itself (the middle of its precision range).
+  const ops: Record<string, string> = { gt: '>', lt: '<', ge: '>=', le: '<=', sa: '>', eb: '<' };
+  return `((x.low + x.high) / 2) ${ops[test.prefix]} ${params.add(test.exact, 'numeric')}`;
+}
+
+function quantitySql(test: QuantityTest, params: SqlParams): string {
+  const parts = [numberSql(test.number, params)];
+  if (test.system) {
+    parts.push(`x.system = ${params.add(test.system)}`);
+  }
+  if (test.code) {
+    parts.push(`x.code = ${params.add(test.code)}`);
+  }
+  return `(${parts.join(' AND ')})`;
+}
