@@ -17,6 +17,32 @@ export interface Config {
   defaultProfiles: boolean;
   /** Accept synthetic Test Norge identity numbers (month + 80); only for servers holding test data. */
   syntheticIdentifiers: boolean;
+  subscriptions: SubscriptionConfig;
+}
+
+/** How this process takes part in subscription delivery (subscriptions/runtime.ts). */
+export interface SubscriptionConfig {
+  /** Run the outbox relay here (SUBSCRIPTION_RELAY). Off only for processes that must not consume events. */
+  relay: boolean;
+  /**
+   * Deliver notifications in this process (SUBSCRIPTION_DELIVERY=server, the default), or leave
+   * delivery to `npm run worker` processes (SUBSCRIPTION_DELIVERY=worker, needs REDIS_URL).
+   */
+  deliverHere: boolean;
+  /** Notifications delivered at once per process (SUBSCRIPTION_WORKER_CONCURRENCY). */
+  concurrency: number;
+  /** How long a receiver has to answer (SUBSCRIPTION_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** SUBSCRIPTION_RETRY_BASE_MS, SUBSCRIPTION_RETRY_MAX_DELAY_MS, SUBSCRIPTION_RETRY_HORIZON_MS. */
+  retry: { baseDelayMs: number; maxDelayMs: number; horizonMs: number };
+  /** How often the relay looks for events other processes wrote (SUBSCRIPTION_POLL_MS). */
+  pollMs: number;
+  /** How often undelivered events are queued again (SUBSCRIPTION_SWEEP_MS). */
+  sweepMs: number;
+  /** How soon a job held by a killed BullMQ worker is taken over (SUBSCRIPTION_LOCK_MS). */
+  lockMs: number;
+  /** Redis key prefix of the notification queue, so deployments can share a Redis (SUBSCRIPTION_QUEUE_PREFIX). */
+  queuePrefix: string;
 }
 
 /** Thrown for an invalid setting: the start stops with this one line. */
@@ -55,6 +81,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (syntheticIdentifiers && env.NODE_ENV === 'production') {
     throw new ConfigError('SYNTHETIC_IDENTIFIERS=accept is refused when NODE_ENV=production');
   }
+  const delivery = parseChoice(env, 'SUBSCRIPTION_DELIVERY', ['server', 'worker'], 'server');
+  if (delivery === 'worker' && !redisUrl) {
+    throw new ConfigError('SUBSCRIPTION_DELIVERY=worker needs REDIS_URL: worker processes take their jobs from Redis');
+  }
+  const HOUR = 3_600_000;
+  const subscriptions: SubscriptionConfig = {
+    relay: parseChoice(env, 'SUBSCRIPTION_RELAY', ['on', 'off'], 'on') === 'on',
+    deliverHere: delivery === 'server',
+    concurrency: parseInteger(env, 'SUBSCRIPTION_WORKER_CONCURRENCY', 32, 1, 1000),
+    timeoutMs: parseInteger(env, 'SUBSCRIPTION_TIMEOUT_MS', 10_000, 100, 300_000),
+    retry: {
+      baseDelayMs: parseInteger(env, 'SUBSCRIPTION_RETRY_BASE_MS', 1_000, 1, HOUR),
+      maxDelayMs: parseInteger(env, 'SUBSCRIPTION_RETRY_MAX_DELAY_MS', HOUR, 1, 24 * HOUR),
+      horizonMs: parseInteger(env, 'SUBSCRIPTION_RETRY_HORIZON_MS', 24 * HOUR, 0, 30 * 24 * HOUR),
+    },
+    pollMs: parseInteger(env, 'SUBSCRIPTION_POLL_MS', 250, 1, 60_000),
+    sweepMs: parseInteger(env, 'SUBSCRIPTION_SWEEP_MS', 10_000, 10, HOUR),
+    lockMs: parseInteger(env, 'SUBSCRIPTION_LOCK_MS', 30_000, 500, HOUR),
+    queuePrefix: env.SUBSCRIPTION_QUEUE_PREFIX || 'knutepunkt',
+  };
   return {
     port,
     host: env.HOST || '0.0.0.0',
@@ -71,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     baseUrl: baseUrl?.replace(/\/+$/, ''),
     defaultProfiles,
     syntheticIdentifiers,
+    subscriptions,
   };
 }
 

@@ -15,6 +15,8 @@ import type { Subscription } from '@medplum/fhirtypes';
 import { ResourceValidator } from './validation/resource-validator.ts';
 import { subscriptionIssues } from '../subscriptions/admission.ts';
 import type { Validator } from './validation/validator.ts';
+import type { SubscriptionRuntime } from '../subscriptions/runtime.ts';
+import { startSubscriptionRuntime } from '../subscriptions/runtime.ts';
 
 /** The default tenant until municipalities become tenants. */
 export const DEFAULT_TENANT = 'default';
@@ -32,6 +34,9 @@ export interface Services {
   capabilityStatement: string;
   /** A repository for one request. */
   repository(context: RequestContext): KnutepunktRepository;
+  /** The outbox relay, notification queue and delivery worker this process runs. */
+  subscriptions: SubscriptionRuntime;
+  /** Stops subscription delivery, then closes the database. */
   close(): Promise<void>;
 }
 
@@ -54,6 +59,7 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
   const validate = validator.validate;
   const repository = (context: RequestContext): KnutepunktRepository => new KnutepunktRepository(store, context, validate);
   await publishConformanceResources(repository({ tenant: DEFAULT_TENANT, baseUrl: config.baseUrl ?? '' }), profiles.ownResources);
+  const subscriptions = startSubscriptionRuntime({ config, db: database, store, repository });
   return {
     config,
     db: database,
@@ -63,6 +69,10 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
     validator,
     capabilityStatement: JSON.stringify(buildCapabilityStatement(registry)),
     repository,
-    close: () => database.close(),
+    subscriptions,
+    close: async () => {
+      await subscriptions.close();
+      await database.close();
+    },
   };
 }

@@ -2,6 +2,7 @@ import { OperationOutcomeError } from '@medplum/core';
 import type { OperationOutcomeIssue, Subscription } from '@medplum/fhirtypes';
 import type { SearchParamRegistry } from '../server/store/search/registry.ts';
 import { compileCriteria } from './criteria.ts';
+import { MIN_SECRET_LENGTH, SECRET_EXTENSION } from './subscription-model.ts';
 
 /**
  * What a Subscription must be before it is stored: a subscription that could never deliver is
@@ -30,6 +31,10 @@ export function subscriptionIssues(subscription: Subscription, policy: Admission
   const criteriaIssue = checkCriteria(subscription.criteria, policy.registry);
   if (criteriaIssue) {
     issues.push(issue(criteriaIssue, 'Subscription.criteria'));
+  }
+  const secretIssue = checkSecret(subscription);
+  if (secretIssue) {
+    issues.push(issue(secretIssue, 'Subscription.extension'));
   }
   const channel = subscription.channel;
   if (channel?.type !== 'rest-hook') {
@@ -92,4 +97,20 @@ function checkEndpoint(endpoint: string | undefined, allowedHosts: readonly stri
     return `Endpoint must use https; plain http is allowed only to hosts in SUBSCRIPTION_ALLOWED_HOSTS, and ${host} is not one of them`;
   }
   return `Endpoint must be an https URL, not ${url.protocol.replace(':', '')}`;
+}
+
+/** Every notification is signed, so every subscription needs its own secret, once. */
+function checkSecret(subscription: Subscription): string | undefined {
+  const secrets = (subscription.extension ?? []).filter((e) => e.url === SECRET_EXTENSION);
+  if (secrets.length === 0) {
+    return `Missing signing secret: add the extension ${SECRET_EXTENSION} with at least ${MIN_SECRET_LENGTH} random characters`;
+  }
+  if (secrets.length > 1) {
+    return 'Only one signing secret may be given';
+  }
+  const secret = secrets[0].valueString ?? '';
+  if (secret.length < MIN_SECRET_LENGTH || secret.trim() !== secret) {
+    return `The signing secret must be at least ${MIN_SECRET_LENGTH} characters, without surrounding spaces`;
+  }
+  return undefined;
 }

@@ -1,87 +1,84 @@
 import type { Database } from './db/database.ts';
 
 /**
- * The transactional outbox (migration 002): every committed version leaves one event here, written
- * by the same statement as the version (write.ts). The subscription relay leases events, turns them
- * into notification jobs and acknowledges them once the jobs are queued. A lease that runs out
- * (the relay crashed between queueing and acknowledging) makes its events available again, so
- * delivery is at least once; receivers drop the repeats by notification id.
+ * The transactional outbox (migrations 002, 003): every committed version leaves one event here,
+ * written by the same statement as the version (write.ts). The subscription relay takes events
+ * inside its own transaction and commits the notifications it made from them in that same
+ * transaction, so an event is consumed exactly when its notifications exist: a relay that crashes
+ * rolls back, and the events are taken again.
  */
 
 export interface OutboxEvent {
   /** Position in the outbox: events of one resource are in version order. */
   seq: number;
+  /** The history row of the version the event announces. */
+  historySeq: number;
   tenant: string;
   resourceType: string;
   id: string;
   version: number;
   deleted: boolean;
+  /** True when the version before this one was a deletion (the resource was brought back). */
+  previousDeleted: boolean;
   committedAt: string;
+  lastUpdated: string;
   /** The version as stored (JSON text); undefined for a deletion. */
   content?: string;
+  /** For a deletion: the version that was deleted, which delete notifications are matched against. */
+  previousContent?: string;
 }
 
 interface EventRow {
   seq: string | number;
+  history_seq: string | number;
   tenant: string;
   resource_type: string;
   id: string;
   version: string | number;
   deleted: boolean;
+  previous_deleted: boolean | null;
   committed_at: string | Date;
+  last_updated: string | Date;
   content: string | null;
+  previous_content: string | null;
 }
 
-// Rows another relay holds are skipped, not waited for; the version itself is read from history.
-const CLAIM_SQL = `WITH c AS (
-  UPDATE outbox SET claimed_until = now() + ($2::int * interval '1 millisecond')
-  WHERE seq IN (
-    SELECT seq FROM outbox WHERE claimed_until IS NULL OR claimed_until < now()
-    ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
+// Rows another relay holds are skipped, not waited for; the versions are read from history.
+const TAKE_SQL = `WITH o AS (
+  DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
   RETURNING seq, history_seq, committed_at
 )
-SELECT c.seq, h.tenant, h.resource_type, h.id, h.version, h.deleted, c.committed_at, h.content
-FROM c JOIN resource_history h ON h.seq = c.history_seq ORDER BY c.seq`;
+SELECT o.seq, o.history_seq, h.tenant, h.resource_type, h.id, h.version, h.deleted, o.committed_at,
+  h.last_updated, h.content, p.deleted AS previous_deleted,
+  CASE WHEN h.deleted THEN p.content END AS previous_content
+FROM o JOIN resource_history h ON h.seq = o.history_seq
+LEFT JOIN resource_history p ON p.rkey = h.rkey AND p.version = h.version - 1
+ORDER BY o.seq`;
 
-export class Outbox {
-  private readonly db: Database;
+/**
+ * Removes up to `limit` events, oldest first, and returns them. Call it inside the transaction that
+ * records what the events caused: a rollback puts them back.
+ */
+export async function takeOutboxEvents(tx: Database, limit: number): Promise<OutboxEvent[]> {
+  const rows = await tx.query<EventRow>(TAKE_SQL, [limit]);
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    historySeq: Number(r.history_seq),
+    tenant: r.tenant,
+    resourceType: r.resource_type,
+    id: r.id,
+    version: Number(r.version),
+    deleted: r.deleted,
+    previousDeleted: r.previous_deleted ?? false,
+    committedAt: new Date(r.committed_at).toISOString(),
+    lastUpdated: new Date(r.last_updated).toISOString(),
+    content: r.content ?? undefined,
+    previousContent: r.previous_content ?? undefined,
+  }));
+}
 
-  constructor(db: Database) {
-    this.db = db;
-  }
-
-  /** Leases up to `limit` events that no one else holds, oldest first, for `leaseMs`. */
-  async claim(limit: number, leaseMs: number): Promise<OutboxEvent[]> {
-    const rows = await this.db.query<EventRow>(CLAIM_SQL, [limit, leaseMs]);
-    return rows.map((r) => ({
-      seq: Number(r.seq),
-      tenant: r.tenant,
-      resourceType: r.resource_type,
-      id: r.id,
-      version: Number(r.version),
-      deleted: r.deleted,
-      committedAt: new Date(r.committed_at).toISOString(),
-      content: r.content ?? undefined,
-    }));
-  }
-
-  /** Removes events whose notifications are safely queued. */
-  async acknowledge(seqs: readonly number[]): Promise<void> {
-    if (seqs.length) {
-      await this.db.query('DELETE FROM outbox WHERE seq = ANY($1::bigint[])', [seqs]);
-    }
-  }
-
-  /** Gives leased events back at once (a relay that stops), instead of when their lease runs out. */
-  async release(seqs: readonly number[]): Promise<void> {
-    if (seqs.length) {
-      await this.db.query('UPDATE outbox SET claimed_until = NULL WHERE seq = ANY($1::bigint[])', [seqs]);
-    }
-  }
-
-  /** Events not yet acknowledged, leased or not: what the relay still owes. */
-  async backlog(): Promise<number> {
-    const [row] = await this.db.query<{ n: string | number }>('SELECT count(*) AS n FROM outbox');
-    return Number(row.n);
-  }
+/** Events not yet taken: what the relay still owes. */
+export async function outboxBacklog(db: Database): Promise<number> {
+  const [row] = await db.query<{ n: string | number }>('SELECT count(*) AS n FROM outbox');
+  return Number(row.n);
 }

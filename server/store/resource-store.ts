@@ -28,10 +28,30 @@ export interface SearchOptions {
 export class ResourceStore {
   readonly db: Database;
   readonly registry: SearchParamRegistry;
+  /** Shared by a store and the stores of its transactions. */
+  private readonly commitListeners: Set<() => void>;
+  /** Inside a transaction: whether it has written anything, so its commit is worth announcing. */
+  private wrote = false;
 
-  constructor(db: Database, registry: SearchParamRegistry) {
+  constructor(db: Database, registry: SearchParamRegistry, commitListeners: Set<() => void> = new Set()) {
     this.db = db;
     this.registry = registry;
+    this.commitListeners = commitListeners;
+  }
+
+  /**
+   * Calls `listener` after each commit that wrote versions, so the subscription relay in this
+   * process wakes at once instead of at its next poll. Returns a function that removes it.
+   */
+  onCommit(listener: () => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
+  private announceCommit(): void {
+    for (const listener of this.commitListeners) {
+      listener();
+    }
   }
 
   /**
@@ -44,9 +64,10 @@ export class ResourceStore {
    * Runs `fn` with a store bound to one database transaction. Pending writes are flushed before
    * commit; if they collide with a concurrent writer the whole transaction is a 409.
    */
-  transaction<T>(fn: (store: ResourceStore) => Promise<T>, options?: TransactionOptions): Promise<T> {
-    return this.db.transaction(async (tx) => {
-      const store = new ResourceStore(tx, this.registry);
+  async transaction<T>(fn: (store: ResourceStore) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    let wrote = false;
+    const result = await this.db.transaction(async (tx) => {
+      const store = new ResourceStore(tx, this.registry, this.commitListeners);
       const result = await fn(store);
       try {
         await store.flush();
@@ -56,8 +77,15 @@ export class ResourceStore {
         }
         throw err;
       }
+      wrote = store.wrote;
       return result;
     }, options);
+    if (this.db.inTransaction) {
+      this.wrote ||= wrote; // announced when the outer transaction commits
+    } else if (wrote) {
+      this.announceCommit();
+    }
+    return result;
   }
 
   /** Sends pending writes to the database. */
@@ -66,6 +94,7 @@ export class ResourceStore {
       const writes = this.pending;
       this.pending = [];
       await writeVersions(this.db, writes);
+      this.wrote = true;
     }
   }
 
@@ -83,6 +112,7 @@ export class ResourceStore {
   private async write(w: VersionWrite): Promise<void> {
     if (!this.db.inTransaction) {
       await writeVersions(this.db, [w]);
+      this.announceCommit();
       return;
     }
     if (this.pending.some((p) => p.id === w.id && p.resourceType === w.resourceType && p.tenant === w.tenant)) {

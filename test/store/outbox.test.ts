@@ -1,17 +1,25 @@
 import type { Bundle, Observation, Patient } from '@medplum/fhirtypes';
 import { beforeEach, describe, expect, test } from 'vitest';
-import { Outbox } from '../../server/store/outbox.ts';
+import { loadConfig } from '../../server/config.ts';
+import type { OutboxEvent } from '../../server/store/outbox.ts';
+import { outboxBacklog, takeOutboxEvents } from '../../server/store/outbox.ts';
 import { useTestServer } from '../support/server.ts';
 
-const env = useTestServer();
+// No relay here: these tests take the events themselves.
+const env = useTestServer({ subscriptions: { ...loadConfig({}).subscriptions, relay: false } });
 const fhir = env.fhir;
-let outbox: Outbox;
 
 /** Empties the outbox so each test sees only the events of its own writes. */
 beforeEach(async () => {
-  outbox = new Outbox(env.server.services.db);
   await env.server.services.db.query('DELETE FROM outbox');
 });
+
+/** Takes events in a transaction that commits, as the relay does. */
+function take(limit: number): Promise<OutboxEvent[]> {
+  return env.server.services.db.transaction((tx) => takeOutboxEvents(tx, limit));
+}
+
+const backlog = (): Promise<number> => outboxBacklog(env.server.services.db);
 
 const patient = (family: string): Patient => ({ resourceType: 'Patient', name: [{ family }] });
 
@@ -20,7 +28,7 @@ describe('transactional outbox: one event per committed version, none for what i
     const created = await fhir.create(patient('Utboks'));
     expect((await fhir.put(`Patient/${created.id}`, { ...created, name: [{ family: 'Utboks 2' }] })).status).toBe(200);
     expect((await fhir.delete(`Patient/${created.id}`)).status).toBe(200);
-    const events = await outbox.claim(100, 60_000);
+    const events = await take(100);
     expect(events.map((e) => [e.resourceType, e.id, e.version, e.deleted])).toEqual([
       ['Patient', created.id, 1, false],
       ['Patient', created.id, 2, false],
@@ -43,13 +51,13 @@ describe('transactional outbox: one event per committed version, none for what i
       ],
     } as Bundle);
     expect((await fhir.post('', entries())).status).toBe(200);
-    expect((await outbox.claim(100, 60_000)).map((e) => e.version)).toEqual([1, 1]);
+    expect((await take(100)).map((e) => e.version)).toEqual([1, 1]);
 
     const invalid: Observation = { resourceType: 'Observation' } as Observation; // no status, no code
     const refused = await fhir.post('', entries([{ resource: invalid, request: { method: 'POST', url: 'Observation' } }]));
     expect(refused.status).toBeGreaterThanOrEqual(400);
-    expect(await outbox.claim(100, 60_000)).toEqual([]);
-    expect(await outbox.backlog()).toBe(2);
+    expect(await take(100)).toEqual([]);
+    expect(await backlog()).toBe(0);
   });
 
   test('a database transaction that fails after its versions were written leaves no event', async () => {
@@ -63,37 +71,46 @@ describe('transactional outbox: one event per committed version, none for what i
         throw new Error('fails after the write');
       }),
     ).rejects.toThrow('fails after the write');
-    expect(await outbox.backlog()).toBe(0);
+    expect(await backlog()).toBe(0);
     expect((await fhir.get('Patient/rolled-back')).status).toBe(404);
   });
 });
 
-describe('leases', () => {
-  test('two relays claiming at once get disjoint events; acknowledged ones are gone', async () => {
-    await Promise.all(Array.from({ length: 20 }, (_, i) => fhir.create(patient(`Lease ${i}`))));
-    const [a, b] = await Promise.all([outbox.claim(12, 60_000), outbox.claim(12, 60_000)]);
-    const seqs = [...a, ...b].map((e) => e.seq);
-    expect(new Set(seqs).size).toBe(seqs.length);
-    expect(seqs).toHaveLength(20);
-    expect(await outbox.claim(10, 60_000)).toEqual([]);
-    await outbox.acknowledge(seqs);
-    expect(await outbox.backlog()).toBe(0);
-  });
-
-  test('an event whose lease ran out (a relay crashed before acknowledging) is claimed again', async () => {
+describe('taking events', () => {
+  test('events taken by a transaction that rolls back are taken again, in the same order', async () => {
     const created = await fhir.create(patient('Krasj'));
-    const first = await outbox.claim(10, 100);
-    expect(first.map((e) => e.id)).toEqual([created.id]);
-    expect(await outbox.claim(10, 100)).toEqual([]);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    const again = await outbox.claim(10, 60_000);
-    expect(again.map((e) => e.seq)).toEqual(first.map((e) => e.seq));
+    await fhir.put(`Patient/${created.id}`, { ...created, name: [{ family: 'Krasj 2' }] });
+    await expect(
+      env.server.services.db.transaction(async (tx) => {
+        expect((await takeOutboxEvents(tx, 10)).map((e) => e.version)).toEqual([1, 2]);
+        throw new Error('the relay crashed before committing');
+      })
+    ).rejects.toThrow('the relay crashed');
+    expect(await backlog()).toBe(2);
+    const again = await take(10);
+    expect(again.map((e) => [e.id, e.version])).toEqual([[created.id, 1], [created.id, 2]]);
+    expect(await backlog()).toBe(0);
   });
 
-  test('a released event is available at once', async () => {
-    await fhir.create(patient('Frigitt'));
-    const held = await outbox.claim(10, 60_000);
-    await outbox.release(held.map((e) => e.seq));
-    expect((await outbox.claim(10, 60_000)).map((e) => e.seq)).toEqual(held.map((e) => e.seq));
+  test('a limit takes the oldest events first and leaves the rest', async () => {
+    for (let i = 0; i < 5; i++) {
+      await fhir.create(patient(`Grense ${i}`));
+    }
+    const first = await take(3);
+    const rest = await take(10);
+    expect(first).toHaveLength(3);
+    expect(rest).toHaveLength(2);
+    expect(Math.max(...first.map((e) => e.seq))).toBeLessThan(Math.min(...rest.map((e) => e.seq)));
+  });
+
+  test('a deletion carries the version it deleted; a resource brought back is marked as such', async () => {
+    const created = await fhir.create(patient('Slettet'));
+    await fhir.delete(`Patient/${created.id}`);
+    await fhir.put(`Patient/${created.id}`, { ...created, name: [{ family: 'Tilbake' }] });
+    const [, deletion, revived] = await take(10);
+    expect(deletion.deleted).toBe(true);
+    expect((JSON.parse(deletion.previousContent as string) as Patient).name?.[0].family).toBe('Slettet');
+    expect(revived.previousDeleted).toBe(true);
+    expect(revived.previousContent).toBeUndefined();
   });
 });

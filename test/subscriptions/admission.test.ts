@@ -2,6 +2,7 @@ import type { Bundle, OperationOutcome, Subscription } from '@medplum/fhirtypes'
 import { describe, expect, test } from 'vitest';
 import type { JsonResponse } from '../support/fhir-client.ts';
 import { useTestServer } from '../support/server.ts';
+import { SECRET_EXTENSION } from '../../subscriptions/subscription-model.ts';
 
 const env = useTestServer({ subscriptionAllowedHosts: ['127.0.0.1', 'localhost'] });
 const fhir = env.fhir;
@@ -12,6 +13,7 @@ function subscription(changes: Partial<Subscription> = {}, channel: Partial<Subs
     status: 'requested',
     reason: 'EPJ journalføring av målinger',
     criteria: 'Observation?code=http://loinc.org|8867-4',
+    extension: [{ url: SECRET_EXTENSION, valueString: 'test-secret-0123456789abcdefghijklmnop' }],
     ...changes,
     channel: { type: 'rest-hook', endpoint: 'https://epj.example.no/fhir-hook', payload: 'application/fhir+json', ...channel },
   };
@@ -55,6 +57,8 @@ describe('a Subscription that could never deliver is refused with 422 at the ele
     ['criteria on a type that does not exist', subscription({ criteria: 'Alarm?code=1' }), 'Subscription.criteria', /resource type, not "Alarm"/],
     ['criteria with an unknown search parameter', subscription({ criteria: 'Observation?colour=red' }), 'Subscription.criteria', /Unknown search parameter "colour"/],
     ['criteria with an invalid value', subscription({ criteria: 'Observation?date=yesterday' }), 'Subscription.criteria', /Invalid criteria/],
+    ['no signing secret', subscription({ extension: undefined }), 'Subscription.extension', /Missing signing secret/],
+    ['a signing secret too short to be random', subscription({ extension: [{ url: SECRET_EXTENSION, valueString: 'hunter2' }] }), 'Subscription.extension', /at least 32 characters/],
     ['criteria with _sort', subscription({ criteria: 'Observation?_sort=date' }), 'Subscription.criteria', /_sort/],
   ];
 
@@ -65,7 +69,8 @@ describe('a Subscription that could never deliver is refused with 422 at the ele
   });
 
   test('an update to an endpoint that is not allowed is refused and the stored version stays', async () => {
-    const created = await fhir.create<Subscription>(subscription());
+    // Off, so the relay does not activate it (a new version) while the test runs.
+    const created = await fhir.create<Subscription>(subscription({ status: 'off' }));
     const res = await fhir.put(`Subscription/${created.id}`, { ...created, channel: { ...created.channel, endpoint: 'http://10.0.0.1/hook' } });
     expectRefused(res, 'Subscription.channel.endpoint', /https/);
     const read = await fhir.get<Subscription>(`Subscription/${created.id}`);

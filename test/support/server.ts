@@ -46,6 +46,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     database,
     close: async () => {
       await app.close();
+      await services.subscriptions.close();
       await database.drop();
     },
   };

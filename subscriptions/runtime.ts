@@ -1,0 +1,73 @@
+import type { FhirRepository } from '@medplum/fhir-router';
+import type { Config } from '../server/config.ts';
+import type { RequestContext } from '../server/fhir/repository.ts';
+import { reportFault } from '../server/log.ts';
+import type { Database } from '../server/store/db/database.ts';
+import type { ResourceStore } from '../server/store/resource-store.ts';
+import { Deliverer } from './delivery/deliver.ts';
+import { BullmqDeliveryWorker, BullmqQueue } from './queue/bullmq.ts';
+import { InProcessQueue } from './queue/in-process.ts';
+import type { NotificationQueue } from './queue/queue.ts';
+import { Relay } from './relay.ts';
+import { RepositoryStatusWriter } from './status.ts';
+
+/**
+ * Subscription delivery as one process runs it, from configuration: the outbox relay, the queue
+ * (BullMQ when REDIS_URL is set, else in-process) and, unless delivery is left to `npm run worker`
+ * processes, the delivery worker.
+ */
+export interface SubscriptionRuntime {
+  relay?: Relay;
+  queue: NotificationQueue;
+  close(): Promise<void>;
+}
+
+export interface RuntimeDependencies {
+  config: Config;
+  db: Database;
+  store: ResourceStore;
+  repository: (context: RequestContext) => FhirRepository;
+}
+
+export function startSubscriptionRuntime({ config, db, store, repository }: RuntimeDependencies): SubscriptionRuntime {
+  const settings = config.subscriptions;
+  const status = new RepositoryStatusWriter(repository, config.baseUrl ?? '');
+  const deliverer = new Deliverer(db, status, { retry: settings.retry, timeoutMs: settings.timeoutMs });
+  let queue: NotificationQueue;
+  let worker: BullmqDeliveryWorker | undefined;
+  if (config.redisUrl) {
+    queue = new BullmqQueue({ redisUrl: config.redisUrl, prefix: settings.queuePrefix });
+    if (settings.deliverHere) {
+      worker = new BullmqDeliveryWorker(
+        deliverer,
+        { redisUrl: config.redisUrl, prefix: settings.queuePrefix, concurrency: settings.concurrency, lockDurationMs: settings.lockMs },
+        (err) => reportFault(err, 'notification worker error')
+      );
+    }
+  } else {
+    queue = new InProcessQueue(deliverer, settings.concurrency, (err) => reportFault(err, 'notification delivery failed'));
+  }
+  let relay: Relay | undefined;
+  let stopNudges: (() => void) | undefined;
+  if (settings.relay) {
+    relay = new Relay(db, store.registry, queue, status, {
+      batchSize: 500,
+      pollMs: settings.pollMs,
+      sweepMs: settings.sweepMs,
+      baseUrl: config.baseUrl,
+    });
+    const started = relay;
+    stopNudges = store.onCommit(() => started.nudge());
+    relay.start();
+  }
+  return {
+    relay,
+    queue,
+    close: async () => {
+      stopNudges?.();
+      await relay?.stop();
+      await worker?.close();
+      await queue.close();
+    },
+  };
+}
