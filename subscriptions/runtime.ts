@@ -36,12 +36,14 @@ export function startSubscriptionRuntime({ config, db, store, repository }: Runt
   let queue: NotificationQueue;
   let worker: BullmqDeliveryWorker | undefined;
   if (config.redisUrl) {
-    queue = new BullmqQueue({ redisUrl: config.redisUrl, prefix: settings.queuePrefix });
+    // While Redis is away every connection attempt fails: report that, but not hundreds of times.
+    const redisFault = throttled((err: unknown) => reportFault(err, 'Redis unavailable for notification jobs'), 10_000);
+    queue = new BullmqQueue({ redisUrl: config.redisUrl, prefix: settings.queuePrefix }, redisFault);
     if (settings.deliverHere) {
       worker = new BullmqDeliveryWorker(
         deliverer,
         { redisUrl: config.redisUrl, prefix: settings.queuePrefix, concurrency: settings.concurrency, lockDurationMs: settings.lockMs },
-        (err) => reportFault(err, 'notification worker error')
+        redisFault
       );
     }
   } else {
@@ -69,5 +71,17 @@ export function startSubscriptionRuntime({ config, db, store, repository }: Runt
       await worker?.close();
       await queue.close();
     },
+  };
+}
+
+/** Calls `fn` at most once per `intervalMs`; the calls in between are dropped. */
+function throttled<A extends unknown[]>(fn: (...args: A) => void, intervalMs: number): (...args: A) => void {
+  let last = 0;
+  return (...args: A) => {
+    const now = Date.now();
+    if (now - last >= intervalMs) {
+      last = now;
+      fn(...args);
+    }
   };
 }

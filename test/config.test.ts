@@ -33,6 +33,17 @@ describe('loadConfig', () => {
       baseUrl: undefined,
       defaultProfiles: true,
       syntheticIdentifiers: false,
+      subscriptions: {
+        relay: true,
+        deliverHere: true,
+        concurrency: 32,
+        timeoutMs: 10_000,
+        retry: { baseDelayMs: 1_000, maxDelayMs: 3_600_000, horizonMs: 86_400_000 },
+        pollMs: 250,
+        sweepMs: 10_000,
+        lockMs: 30_000,
+        queuePrefix: 'knutepunkt',
+      },
     });
   });
 
@@ -50,6 +61,17 @@ describe('loadConfig', () => {
       BASE_URL: 'https://fhir.kommune.example/fhir//',
       DEFAULT_PROFILES: 'Off',
       SYNTHETIC_IDENTIFIERS: 'accept',
+      SUBSCRIPTION_RELAY: 'off',
+      SUBSCRIPTION_DELIVERY: 'worker',
+      SUBSCRIPTION_WORKER_CONCURRENCY: '8',
+      SUBSCRIPTION_TIMEOUT_MS: '5000',
+      SUBSCRIPTION_RETRY_BASE_MS: '500',
+      SUBSCRIPTION_RETRY_MAX_DELAY_MS: '60000',
+      SUBSCRIPTION_RETRY_HORIZON_MS: '3600000',
+      SUBSCRIPTION_POLL_MS: '100',
+      SUBSCRIPTION_SWEEP_MS: '2000',
+      SUBSCRIPTION_LOCK_MS: '5000',
+      SUBSCRIPTION_QUEUE_PREFIX: 'kommune-a',
     });
     expect(config).toEqual({
       port: 9090,
@@ -64,7 +86,26 @@ describe('loadConfig', () => {
       baseUrl: 'https://fhir.kommune.example/fhir',
       defaultProfiles: false,
       syntheticIdentifiers: true,
+      subscriptions: {
+        relay: false,
+        deliverHere: false,
+        concurrency: 8,
+        timeoutMs: 5_000,
+        retry: { baseDelayMs: 500, maxDelayMs: 60_000, horizonMs: 3_600_000 },
+        pollMs: 100,
+        sweepMs: 2_000,
+        lockMs: 5_000,
+        queuePrefix: 'kommune-a',
+      },
     });
+  });
+
+  test('subscription settings take only their choices and ranges; worker-only delivery needs Redis', () => {
+    expect(() => loadConfig({ SUBSCRIPTION_DELIVERY: 'worker' })).toThrow(/SUBSCRIPTION_DELIVERY=worker needs REDIS_URL/);
+    expect(() => loadConfig({ SUBSCRIPTION_DELIVERY: 'elsewhere' })).toThrow(/SUBSCRIPTION_DELIVERY must be "server" or "worker"/);
+    expect(() => loadConfig({ SUBSCRIPTION_RELAY: 'maybe' })).toThrow(/SUBSCRIPTION_RELAY/);
+    expect(() => loadConfig({ SUBSCRIPTION_WORKER_CONCURRENCY: '0' })).toThrow(/SUBSCRIPTION_WORKER_CONCURRENCY must be an integer from 1/);
+    expect(() => loadConfig({ SUBSCRIPTION_RETRY_HORIZON_MS: '-1' })).toThrow(/SUBSCRIPTION_RETRY_HORIZON_MS/);
   });
 
   test('DEFAULT_PROFILES and SYNTHETIC_IDENTIFIERS take only their choices; test identities are refused in production', () => {

@@ -19,18 +19,27 @@ export interface BullmqOptions {
   prefix?: string;
 }
 
-function connect(redisUrl: string): Redis {
-  // BullMQ workers block on Redis; they need unlimited retries per request to ride out a restart.
-  return new Redis(redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true });
+/** Workers block on Redis and must ride out a restart: unlimited retries, commands wait for it. */
+function connectWorker(redisUrl: string): Redis {
+  return new Redis(redisUrl, { maxRetriesPerRequest: null });
+}
+
+/**
+ * The relay's producer fails fast while Redis is away instead of waiting: the notifications are in
+ * the log already, and the sweep queues them when Redis is back. Waiting would stall the relay.
+ */
+function connectProducer(redisUrl: string): Redis {
+  return new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
 }
 
 export class BullmqQueue implements NotificationQueue {
   private readonly queue: Queue;
   private readonly connection: Redis;
 
-  constructor(options: BullmqOptions) {
-    this.connection = connect(options.redisUrl);
+  constructor(options: BullmqOptions, onError: (err: unknown) => void) {
+    this.connection = connectProducer(options.redisUrl);
     this.queue = new Queue(QUEUE_NAME, { connection: this.connection, prefix: options.prefix });
+    this.queue.on('error', onError);
   }
 
   async enqueue(jobs: readonly NotificationJob[]): Promise<void> {
@@ -67,7 +76,7 @@ export class BullmqDeliveryWorker {
   private readonly connection: Redis;
 
   constructor(deliverer: Deliverer, options: BullmqWorkerOptions, onError: (err: unknown) => void) {
-    this.connection = connect(options.redisUrl);
+    this.connection = connectWorker(options.redisUrl);
     this.worker = new Worker<NotificationJob>(
       QUEUE_NAME,
       async (job, token) => {

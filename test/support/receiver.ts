@@ -22,6 +22,8 @@ export class TestReceiver {
   readonly script: number[] = [];
   /** Answers every request with this status while set (a receiver that is down). */
   failing: number | undefined;
+  /** Waits this long before answering (a slow receiver). */
+  delayMs = 0;
   private server: Server | undefined;
   private waiters: (() => void)[] = [];
   url = '';
@@ -30,7 +32,10 @@ export class TestReceiver {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
+      req.on('end', async () => {
+        if (this.delayMs) {
+          await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+        }
         const status = this.failing ?? this.script.shift() ?? 200;
         this.requests.push({
           method: req.method ?? '',
