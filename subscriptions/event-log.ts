@@ -190,3 +190,59 @@ export async function undeliveredEvents(
     notificationId: r.notification_id,
   }));
 }
+
+/** How many events have matched each subscription since it was created. */
+export async function eventCounts(db: Database, tenant: string, ids: readonly string[]): Promise<Map<string, number>> {
+  const rows = await db.query<{ subscription_id: string; events_since_start: string | number }>(
+    'SELECT subscription_id, events_since_start FROM subscription_state WHERE tenant = $1 AND subscription_id = ANY($2::text[])',
+    [tenant, ids]
+  );
+  return new Map(rows.map((r) => [r.subscription_id, Number(r.events_since_start)]));
+}
+
+/** One logged event with the version it announced, for $events. */
+export interface LoggedEvent {
+  eventNumber: number;
+  interaction: Interaction;
+  occurredAt: string;
+  resourceType: string;
+  resourceId: string;
+  version: number;
+  /** The version's JSON text; undefined for a deletion. */
+  content?: string;
+}
+
+/** The subscription's events numbered `since` to `until` (inclusive), at most `limit`, in order. */
+export async function eventsInRange(
+  db: Database,
+  tenant: string,
+  subscriptionId: string,
+  since: number,
+  until: number,
+  limit: number
+): Promise<LoggedEvent[]> {
+  const rows = await db.query<{
+    event_number: string | number;
+    interaction: Interaction;
+    occurred_at: string | Date;
+    resource_type: string;
+    id: string;
+    version: number;
+    content: string | null;
+  }>(
+    `SELECT e.event_number, e.interaction, e.occurred_at, h.resource_type, h.id, h.version, h.content
+     FROM subscription_event e JOIN resource_history h ON h.seq = e.history_seq
+     WHERE e.tenant = $1 AND e.subscription_id = $2 AND e.event_number BETWEEN $3 AND $4
+     ORDER BY e.event_number LIMIT $5`,
+    [tenant, subscriptionId, since, until, limit]
+  );
+  return rows.map((r) => ({
+    eventNumber: Number(r.event_number),
+    interaction: r.interaction,
+    occurredAt: new Date(r.occurred_at).toISOString(),
+    resourceType: r.resource_type,
+    resourceId: r.id,
+    version: r.version,
+    content: r.content ?? undefined,
+  }));
+}

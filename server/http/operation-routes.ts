@@ -1,4 +1,7 @@
+import { parseSearchRequest } from '@medplum/core';
+import type { Subscription } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { eventsOperation, eventsRange, statusOperation } from '../../subscriptions/operations.ts';
 import { validateOperation } from '../fhir/operations/validate.ts';
 import type { Services } from '../services.ts';
 import { requestContext, send } from './fhir-routes.ts';
@@ -18,4 +21,36 @@ export function registerOperationRoutes(app: FastifyInstance, services: Services
     app.post<{ Params: Params }>(path, async (req, reply) => send(reply, req, await validate(req)));
     app.get<{ Params: Params }>(path, async (req, reply) => send(reply, req, await validate(req)));
   }
+  registerSubscriptionOperations(app, services);
+}
+
+/** $status and $events of the Subscriptions Backport IG; the subscription is read as a read would. */
+function registerSubscriptionOperations(app: FastifyInstance, services: Services): void {
+  const json = (body: object) => ({ status: 200, body: JSON.stringify(body) });
+  app.get<{ Params: { id: string } }>('/fhir/Subscription/:id/$status', async (req, reply) => {
+    const context = requestContext(services, req);
+    const subscription = await services.repository(context).readResource<Subscription>('Subscription', req.params.id);
+    return send(reply, req, json(await statusOperation(services.db, context.tenant, [subscription])));
+  });
+  app.get('/fhir/Subscription/$status', async (req, reply) => {
+    const context = requestContext(services, req);
+    const query = req.query as Record<string, string | string[] | undefined>;
+    // `id` and `status` select as _id and status would in a search.
+    const search: Record<string, string> = { _count: '1000' };
+    const join = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(',') : v);
+    if (query.id) {
+      search._id = join(query.id) as string;
+    }
+    if (query.status) {
+      search.status = join(query.status) as string;
+    }
+    const found = await services.repository(context).searchResources<Subscription>(parseSearchRequest('Subscription', search));
+    return send(reply, req, json(await statusOperation(services.db, context.tenant, found)));
+  });
+  app.get<{ Params: { id: string } }>('/fhir/Subscription/:id/$events', async (req, reply) => {
+    const context = requestContext(services, req);
+    const subscription = await services.repository(context).readResource<Subscription>('Subscription', req.params.id);
+    const range = eventsRange(req.query as Record<string, unknown>, subscription);
+    return send(reply, req, json(await eventsOperation(services.db, context.tenant, context.baseUrl, subscription, range)));
+  });
 }
