@@ -136,13 +136,23 @@ export async function loadEvent(db: Database, job: Omit<NotificationJob, 'notifi
   };
 }
 
-/** Records one delivery attempt: its error, or that it was delivered. */
-export async function recordAttempt(db: Database, job: NotificationJob, error: string | undefined): Promise<void> {
+/** Records a failed delivery attempt and its error. */
+export async function recordFailedAttempt(db: Database, job: NotificationJob, error: string): Promise<void> {
   await db.query(
-    `UPDATE subscription_event SET attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, now()),
-       last_error = $4, delivered_at = CASE WHEN $4::text IS NULL THEN now() END
+    `UPDATE subscription_event SET attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, now()), last_error = $4
      WHERE tenant = $1 AND subscription_id = $2 AND event_number = $3`,
-    [job.tenant, job.subscriptionId, job.eventNumber, error ?? null]
+    [job.tenant, job.subscriptionId, job.eventNumber, error]
+  );
+}
+
+/** Records successful deliveries, many in one statement. */
+export async function recordDelivered(db: Database, jobs: readonly NotificationJob[]): Promise<void> {
+  await db.query(
+    `UPDATE subscription_event e SET attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, now()),
+       last_error = NULL, delivered_at = now()
+     FROM jsonb_to_recordset($1::text::jsonb) AS k(tenant text, "subscriptionId" text, "eventNumber" bigint)
+     WHERE e.tenant = k.tenant AND e.subscription_id = k."subscriptionId" AND e.event_number = k."eventNumber"`,
+    [JSON.stringify(jobs.map(({ tenant, subscriptionId, eventNumber }) => ({ tenant, subscriptionId, eventNumber })))]
   );
 }
 

@@ -152,6 +152,7 @@ export class Relay {
     if (!locked) {
       return undefined; // another relay is at work
     }
+    // A statement of its own, after the lock: its snapshot sees the last relay's commit.
     await this.refreshDirectory(tx);
     const events = await takeOutboxEvents(tx, this.options.batchSize);
     const matched: MatchedEvent[] = [];

@@ -1,7 +1,8 @@
 import type { Subscription } from '@medplum/fhirtypes';
 import type { Database } from '../../server/store/db/database.ts';
 import type { NotificationJob } from '../event-log.ts';
-import { loadEvent, recordAttempt, recordGaveUp } from '../event-log.ts';
+import { loadEvent, recordDelivered, recordFailedAttempt, recordGaveUp } from '../event-log.ts';
+import { Batcher } from './batcher.ts';
 import type { RetryPolicy } from '../retry-policy.ts';
 import { beyondHorizon, retryDelay } from '../retry-policy.ts';
 import type { SubscriptionStatusWriter } from '../status.ts';
@@ -31,11 +32,14 @@ export class Deliverer {
   private readonly db: Database;
   private readonly status: SubscriptionStatusWriter;
   private readonly options: DeliveryOptions;
+  /** Successes are recorded together: with many deliveries in flight, one statement marks them all. */
+  private readonly delivered: Batcher<NotificationJob>;
 
   constructor(db: Database, status: SubscriptionStatusWriter, options: DeliveryOptions) {
     this.db = db;
     this.status = status;
     this.options = options;
+    this.delivered = new Batcher((jobs) => recordDelivered(db, jobs));
   }
 
   async deliver(job: NotificationJob, now = Date.now()): Promise<DeliveryOutcome> {
@@ -54,11 +58,12 @@ export class Deliverer {
       return { kind: 'skipped', reason: 'subscription has ended' };
     }
     const result = await sendRestHook(restHookRequest(subscription, event, now), this.options.timeoutMs);
-    const error = result.ok ? undefined : result.error;
-    await recordAttempt(this.db, job, error);
-    if (error === undefined) {
+    if (result.ok) {
+      await this.delivered.add(job);
       return { kind: 'delivered' };
     }
+    const error = result.error;
+    await recordFailedAttempt(this.db, job, error);
     const attempts = event.attempts + 1;
     const delayMs = retryDelay(this.options.retry, attempts);
     const firstAttempt = event.firstAttemptAt ? Date.parse(event.firstAttemptAt) : now;

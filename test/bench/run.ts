@@ -7,7 +7,9 @@
  *                       (default postgres://postgres@127.0.0.1:5432/postgres)
  *   BENCH_OBSERVATIONS  Observations in the search data set (default 100000; the target is 1000000)
  *   BENCH_PATIENTS      patients they are spread over (default BENCH_OBSERVATIONS / 100)
- *   BENCH_SCENARIOS     "validation" runs only the in-process validation scenarios (no database)
+ *   BENCH_SCENARIOS     "validation" runs only the in-process validation scenarios (no database);
+ *                       "subscriptions" only the notification scenarios
+ *   BENCH_REDIS_URL     Redis for the notification scenarios (default redis://127.0.0.1:6379)
  */
 import postgres from 'postgres';
 import type { Bundle, Observation, Patient } from '@medplum/fhirtypes';
@@ -15,6 +17,7 @@ import { syntheticFnr, FNR_SYSTEM } from '../support/identities.ts';
 import type { Figures } from './harness.ts';
 import { BenchClient, load, printTable, startServerProcess } from './harness.ts';
 import { benchValidation } from './validation.ts';
+import { benchSubscriptions } from './subscriptions.ts';
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const observations = Number(process.env.BENCH_OBSERVATIONS ?? 100_000);
@@ -55,10 +58,36 @@ function transaction(resources: (Observation | Patient)[]): Bundle {
   };
 }
 
+/** Runs `fn` against a fresh database, dropped afterwards. */
+async function withBenchDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  const dbName = `knutepunkt_bench_${Date.now()}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
+  await admin.unsafe(`CREATE DATABASE ${dbName}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  try {
+    return await fn(url.toString());
+  } finally {
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+async function notificationScenarios(): Promise<void> {
+  const rows = await withBenchDatabase((url) => benchSubscriptions(url, process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'));
+  console.log(`\nSubscriptions: rest-hook delivery on loopback (PostgreSQL, Redis, one worker process; ${new Date().toISOString().slice(0, 10)})\n`);
+  printTable(rows);
+}
+
 async function main(): Promise<void> {
+  const only = process.env.BENCH_SCENARIOS;
+  if (only === 'subscriptions') {
+    await notificationScenarios();
+    return;
+  }
   console.log('\nValidation, in-process on one core (median ms per resource; resources/s is per core)\n');
   printTable(benchValidation());
-  if (process.env.BENCH_SCENARIOS === 'validation') {
+  if (only === 'validation') {
     return;
   }
   const dbName = `knutepunkt_bench_${Date.now()}`;
@@ -131,6 +160,7 @@ async function main(): Promise<void> {
   }
   console.log(`\nData set: ${patients} patients, ${observations + 4000} Observations (PostgreSQL, ${new Date().toISOString().slice(0, 10)})\n`);
   printTable(rows);
+  await notificationScenarios();
 }
 
 await main();
