@@ -58,6 +58,7 @@ export class Relay {
   private wake: (() => void) | undefined;
   private nudged = false;
   private lastSweep = 0;
+  private sweeping: Promise<void> | undefined;
   /** Serialises steps and sweeps of this relay: both read and change the directory. */
   private exclusive: Promise<unknown> = Promise.resolve();
 
@@ -96,6 +97,7 @@ export class Relay {
     this.running = false;
     this.wake?.();
     await this.loop;
+    await this.sweeping;
   }
 
   private async run(): Promise<void> {
@@ -103,8 +105,13 @@ export class Relay {
       let taken = 0;
       try {
         taken = await this.drainOnce();
-        if (Date.now() - this.lastSweep >= this.options.sweepMs) {
-          await this.sweep();
+        if (Date.now() - this.lastSweep >= this.options.sweepMs && !this.sweeping) {
+          // Beside the steps, not between them: a sweep must not hold up new events.
+          this.sweeping = this.sweep()
+            .catch((err) => reportFault(err, 'subscription sweep failed'))
+            .finally(() => {
+              this.sweeping = undefined;
+            });
         }
       } catch (err) {
         reportFault(err, 'subscription relay step failed');
@@ -241,18 +248,19 @@ export class Relay {
    * Queues again every undelivered event of active subscriptions, oldest first, and turns off
    * subscriptions past their end. Queues ignore jobs they already hold.
    */
-  sweep(): Promise<void> {
-    return this.serial(async () => {
-      this.lastSweep = Date.now();
+  async sweep(): Promise<void> {
+    this.lastSweep = Date.now();
+    // Only reading the directory is exclusive: the queries and the queueing run beside new steps.
+    const all = await this.serial(async () => {
       await this.refreshDirectory(this.db);
-      const now = Date.now();
-      const all = this.directory.all();
-      for (const ended of all.filter((s) => s.end !== undefined && s.end <= now)) {
-        await this.status.setStatus(ended.tenant, ended.id, 'off', undefined, ['requested', 'active', 'error']);
-      }
-      const live = all.filter((s) => isLive(s, now));
-      const jobs = await undeliveredEvents(this.db, live, SWEEP_LIMIT_PER_SUBSCRIPTION);
-      await this.queue.enqueue(jobs);
+      return this.directory.all();
     });
+    const now = Date.now();
+    for (const ended of all.filter((s) => s.end !== undefined && s.end <= now)) {
+      await this.status.setStatus(ended.tenant, ended.id, 'off', undefined, ['requested', 'active', 'error']);
+    }
+    const live = all.filter((s) => isLive(s, now));
+    const jobs = await undeliveredEvents(this.db, live, SWEEP_LIMIT_PER_SUBSCRIPTION);
+    await this.queue.enqueue(jobs);
   }
 }
