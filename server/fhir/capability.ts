@@ -5,6 +5,12 @@ import { getResourceTypes } from './definitions.ts';
 
 const VERSION = '0.1.0';
 
+/** The Subscriptions Backport IG's operations this server answers on Subscription (subscriptions/operations.ts). */
+const SUBSCRIPTION_OPERATIONS = [
+  { name: 'status', definition: 'http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/backport-subscription-status' },
+  { name: 'events', definition: 'http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/backport-subscription-events' },
+];
+
 /**
  * The CapabilityStatement, generated from the interactions this server implements and the search
  * parameters its store can answer (parameters of types not indexed yet are left out).
@@ -31,6 +37,7 @@ export function buildCapabilityStatement(registry: SearchParamRegistry): Capabil
         definition: p.definition.url,
         type: p.definition.type,
       })),
+    ...(type === 'Subscription' ? { operation: SUBSCRIPTION_OPERATIONS } : {}),
   }));
   return {
     resourceType: 'CapabilityStatement',

@@ -146,6 +146,16 @@ describe('GET /fhir/metadata', () => {
     expect([...codes].sort()).toEqual(['batch', 'history-system', 'transaction']);
   });
 
+  test('Subscription advertises $status and $events with their Backport IG definitions, and they answer', async () => {
+    const subscription = capability.rest?.[0].resource?.find((r) => r.type === 'Subscription');
+    expect(subscription?.operation?.map((o) => [o.name, o.definition])).toEqual([
+      ['status', 'http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/backport-subscription-status'],
+      ['events', 'http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/backport-subscription-events'],
+    ]);
+    expect(capability.rest?.[0].resource?.filter((r) => r.operation).map((r) => r.type)).toEqual(['Subscription']);
+    expect((await fhir.get('Subscription/$status')).status).toBe(200);
+  });
+
   test('search parameters carry name, HL7 definition and type; Observation has code, subject and date', () => {
     expect(param('Observation', 'code')?.type).toBe('token');
     expect(param('Observation', 'subject')?.type).toBe('reference');
