@@ -17,6 +17,7 @@ import { subscriptionIssues } from '../subscriptions/admission.ts';
 import type { Validator } from './validation/validator.ts';
 import type { SubscriptionRuntime } from '../subscriptions/runtime.ts';
 import { startSubscriptionRuntime } from '../subscriptions/runtime.ts';
+import { loadTopicCatalog } from '../subscriptions/topics/topic-catalog.ts';
 
 /** The default tenant until municipalities become tenants. */
 export const DEFAULT_TENANT = 'default';
@@ -49,8 +50,9 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
   const store = new ResourceStore(database, registry);
   const router = new FhirRouter();
   const profiles = loadProfileRegistry();
+  const topics = loadTopicCatalog();
   // A Subscription must also be able to deliver (subscriptions/admission.ts), on write and in $validate.
-  const admission = { allowedHosts: config.subscriptionAllowedHosts, registry };
+  const admission = { allowedHosts: config.subscriptionAllowedHosts, registry, topics, baseUrl: config.baseUrl };
   const validator = new ResourceValidator(
     profiles,
     { defaultProfiles: config.defaultProfiles, allowSyntheticIdentifiers: config.syntheticIdentifiers },
@@ -58,8 +60,12 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
   );
   const validate = validator.validate;
   const repository = (context: RequestContext): KnutepunktRepository => new KnutepunktRepository(store, context, validate);
-  await publishConformanceResources(repository({ tenant: DEFAULT_TENANT, baseUrl: config.baseUrl ?? '' }), profiles.ownResources);
-  const subscriptions = startSubscriptionRuntime({ config, db: database, store, repository });
+  // Definitions and topics are ordinary resources clients can search (topics: Basic?code=SubscriptionTopic).
+  await publishConformanceResources(repository({ tenant: DEFAULT_TENANT, baseUrl: config.baseUrl ?? '' }), [
+    ...profiles.ownResources,
+    ...topics.all().map((t) => t.resource),
+  ]);
+  const subscriptions = startSubscriptionRuntime({ config, db: database, store, repository, topics });
   return {
     config,
     db: database,
@@ -67,7 +73,7 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
     router,
     validate,
     validator,
-    capabilityStatement: JSON.stringify(buildCapabilityStatement(registry)),
+    capabilityStatement: JSON.stringify(buildCapabilityStatement(registry, topics)),
     repository,
     subscriptions,
     close: async () => {

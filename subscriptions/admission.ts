@@ -1,23 +1,28 @@
-import { OperationOutcomeError } from '@medplum/core';
 import type { OperationOutcomeIssue, Subscription } from '@medplum/fhirtypes';
-import type { SearchParamRegistry } from '../server/store/search/registry.ts';
-import { compileCriteria } from './criteria.ts';
-import { MIN_SECRET_LENGTH, SECRET_EXTENSION } from './subscription-model.ts';
+import type { CompileContext } from './compile.ts';
+import { compileSubscription, SubscriptionError } from './compile.ts';
+import {
+  BACKPORT_EXTENSIONS,
+  isTopicBased,
+  MIN_SECRET_LENGTH,
+  primitiveExtensions,
+  SECRET_EXTENSION,
+} from './subscription-model.ts';
 
 /**
  * What a Subscription must be before it is stored: a subscription that could never deliver is
  * refused at create time with a 422 naming the element, not left to fail silently later.
  */
 
-export interface AdmissionPolicy {
+/** The search parameters and topics criteria are compiled with, exactly as the relay compiles them. */
+export interface AdmissionPolicy extends CompileContext {
   /** Hosts a subscription may reach over plain http (SUBSCRIPTION_ALLOWED_HOSTS); the rest need https. */
   allowedHosts: readonly string[];
-  /** The search parameters the criteria are planned with, exactly as a search would be. */
-  registry: SearchParamRegistry;
 }
 
-/** Payload MIME types a rest-hook can carry; absent means a notification without a body. */
+/** Payload MIME types a rest-hook can carry; absent means a notification without a body (R4 criteria only). */
 const PAYLOADS = new Set(['application/fhir+json', 'application/json']);
+const CONTENTS = new Set(['empty', 'id-only', 'full-resource']);
 /** An HTTP header as R4 writes it in channel.header: `Name: value`. */
 const HEADER = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+:[ \t]*[^\r\n]*$/;
 
@@ -28,9 +33,13 @@ function issue(text: string, expression: string): OperationOutcomeIssue {
 /** The problems of a Subscription that would keep it from ever delivering; empty when there are none. */
 export function subscriptionIssues(subscription: Subscription, policy: AdmissionPolicy): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
-  const criteriaIssue = checkCriteria(subscription.criteria, policy.registry);
-  if (criteriaIssue) {
-    issues.push(issue(criteriaIssue, 'Subscription.criteria'));
+  try {
+    compileSubscription('', subscription, policy);
+  } catch (err) {
+    if (!(err instanceof SubscriptionError)) {
+      throw err;
+    }
+    issues.push(issue(err.message, err.expression));
   }
   const secretIssue = checkSecret(subscription);
   if (secretIssue) {
@@ -48,6 +57,9 @@ export function subscriptionIssues(subscription: Subscription, policy: Admission
   if (channel.payload !== undefined && !PAYLOADS.has(channel.payload)) {
     issues.push(issue(`Payload "${channel.payload}" is not supported: expected application/fhir+json, or none for a notification without a body`, 'Subscription.channel.payload'));
   }
+  if (isTopicBased(subscription)) {
+    issues.push(...topicChannelIssues(subscription));
+  }
   channel.header?.forEach((header, i) => {
     if (!HEADER.test(header)) {
       issues.push(issue('Expected an HTTP header written as "Name: value"', `Subscription.channel.header[${i}]`));
@@ -56,20 +68,24 @@ export function subscriptionIssues(subscription: Subscription, policy: Admission
   return issues;
 }
 
-/** Criteria are a search: `Type?param=value…`, planned as the search itself would be. */
-function checkCriteria(criteria: string | undefined, registry: SearchParamRegistry): string | undefined {
-  if (!criteria) {
-    return 'Missing criteria: expected a search such as Observation?code=http://loinc.org|8867-4';
+/** A topic-based subscription is sent notification Bundles, with the content and timing it asks for. */
+function topicChannelIssues(subscription: Subscription): OperationOutcomeIssue[] {
+  const issues: OperationOutcomeIssue[] = [];
+  const channel = subscription.channel;
+  if (!channel.payload) {
+    issues.push(issue('A topic-based subscription needs channel.payload application/fhir+json: its notifications are Bundles', 'Subscription.channel.payload'));
   }
-  try {
-    compileCriteria(criteria, registry);
-  } catch (err) {
-    if (err instanceof OperationOutcomeError) {
-      return `Invalid criteria: ${err.outcome.issue?.[0]?.details?.text ?? 'not a valid search'}`;
+  const contents = primitiveExtensions(channel, 'payload').filter((e) => e.url === BACKPORT_EXTENSIONS.payloadContent);
+  if (contents.length > 1 || (contents.length === 1 && !CONTENTS.has(contents[0].valueCode ?? ''))) {
+    issues.push(issue('Expected one payload content: empty, id-only or full-resource', 'Subscription.channel.payload.extension'));
+  }
+  for (const [name, url] of [['heartbeat period', BACKPORT_EXTENSIONS.heartbeatPeriod], ['timeout', BACKPORT_EXTENSIONS.timeout]] as const) {
+    const value = channel.extension?.find((e) => e.url === url)?.valueUnsignedInt;
+    if (value !== undefined && value < 1) {
+      issues.push(issue(`The ${name} must be at least 1 second`, 'Subscription.channel.extension'));
     }
-    throw err;
   }
-  return undefined;
+  return issues;
 }
 
 /** A rest-hook endpoint: an absolute https URL, or http to a host the server is configured to allow. */

@@ -1,9 +1,8 @@
 import type { Subscription } from '@medplum/fhirtypes';
 import type { Database } from '../server/store/db/database.ts';
-import type { SearchParamRegistry } from '../server/store/search/registry.ts';
-import { compileCriteria } from './criteria.ts';
+import type { CompileContext } from './compile.ts';
+import { compileSubscription } from './compile.ts';
 import type { LiveSubscription } from './subscription-model.ts';
-import { interactionsOf } from './subscription-model.ts';
 
 /**
  * The subscriptions the relay matches against, compiled once per version and found by tenant and
@@ -13,19 +12,13 @@ import { interactionsOf } from './subscription-model.ts';
 export class SubscriptionDirectory {
   /** The relay_state generation this directory reflects; -1 forces a reload. */
   generation = -1;
-  private readonly registry: SearchParamRegistry;
-  private readonly baseUrl: string | undefined;
+  private readonly context: CompileContext;
   private readonly onInvalid: (tenant: string, id: string, reason: string) => void;
   private readonly byKey = new Map<string, LiveSubscription>();
   private byType: Map<string, LiveSubscription[]> | undefined;
 
-  constructor(
-    registry: SearchParamRegistry,
-    baseUrl: string | undefined,
-    onInvalid: (tenant: string, id: string, reason: string) => void
-  ) {
-    this.registry = registry;
-    this.baseUrl = baseUrl;
+  constructor(context: CompileContext, onInvalid: (tenant: string, id: string, reason: string) => void) {
+    this.context = context;
     this.onInvalid = onInvalid;
   }
 
@@ -55,18 +48,11 @@ export class SubscriptionDirectory {
       return undefined;
     }
     try {
-      const live: LiveSubscription = {
-        tenant,
-        id,
-        status: subscription.status,
-        criteria: compileCriteria(subscription.criteria ?? '', this.registry, this.baseUrl),
-        interactions: interactionsOf(subscription),
-        end: subscription.end ? Date.parse(subscription.end) : undefined,
-      };
+      const live = compileSubscription(tenant, { ...subscription, id }, this.context);
       this.byKey.set(key, live);
       return live;
     } catch (err) {
-      // Admitted once, but no longer valid (a search parameter it used was removed, say).
+      // Admitted once, but no longer valid (a search parameter or topic it used was removed, say).
       this.onInvalid(tenant, id, (err as Error).message);
       return undefined;
     }
@@ -76,15 +62,17 @@ export class SubscriptionDirectory {
     return this.byKey.get(`${tenant}\u0000${id}`);
   }
 
-  /** Subscriptions of the tenant whose criteria select this resource type. */
+  /** Subscriptions of the tenant whose criteria or topic concern this resource type. */
   candidates(tenant: string, resourceType: string): readonly LiveSubscription[] {
     if (!this.byType) {
       this.byType = new Map();
       for (const live of this.byKey.values()) {
-        const key = `${live.tenant}\u0000${live.criteria.resourceType}`;
-        const list = this.byType.get(key) ?? [];
-        list.push(live);
-        this.byType.set(key, list);
+        for (const type of live.resourceTypes) {
+          const key = `${live.tenant}\u0000${type}`;
+          const list = this.byType.get(key) ?? [];
+          list.push(live);
+          this.byType.set(key, list);
+        }
       }
     }
     return this.byType.get(`${tenant}\u0000${resourceType}`) ?? [];

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../server/store/db/database.ts';
+import type { NotifiedEvent } from './notification-bundle.ts';
 import type { Interaction } from './subscription-model.ts';
 
 /**
@@ -8,13 +9,18 @@ import type { Interaction } from './subscription-model.ts';
  * work and are rebuilt from the rows not yet delivered (after a Redis restart, say).
  */
 
-/** What identifies one notification job; the rest is read from the log when it is delivered. */
+/**
+ * What identifies one notification job; the rest is read from the log when it is delivered. An
+ * event notification names its event number; a handshake or heartbeat of a topic-based
+ * subscription has `kind` and event number 0.
+ */
 export interface NotificationJob {
   tenant: string;
   subscriptionId: string;
   eventNumber: number;
   /** Stable across retries and redeliveries: receivers drop duplicates by it. */
   notificationId: string;
+  kind?: 'handshake' | 'heartbeat';
 }
 
 export interface MatchedEvent {
@@ -145,15 +151,66 @@ export async function recordFailedAttempt(db: Database, job: NotificationJob, er
   );
 }
 
-/** Records successful deliveries, many in one statement. */
+/** Records successful deliveries, many in one statement, and when their subscribers were last sent anything. */
 export async function recordDelivered(db: Database, jobs: readonly NotificationJob[]): Promise<void> {
   await db.query(
-    `UPDATE subscription_event e SET attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, now()),
-       last_error = NULL, delivered_at = now()
-     FROM jsonb_to_recordset($1::text::jsonb) AS k(tenant text, "subscriptionId" text, "eventNumber" bigint)
-     WHERE e.tenant = k.tenant AND e.subscription_id = k."subscriptionId" AND e.event_number = k."eventNumber"`,
+    `WITH k AS (
+       SELECT * FROM jsonb_to_recordset($1::text::jsonb) AS k(tenant text, "subscriptionId" text, "eventNumber" bigint)
+     ), delivered AS (
+       UPDATE subscription_event e SET attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, now()),
+         last_error = NULL, delivered_at = now()
+       FROM k WHERE e.tenant = k.tenant AND e.subscription_id = k."subscriptionId" AND e.event_number = k."eventNumber"
+     )
+     UPDATE subscription_state s SET last_sent_at = now()
+     FROM (SELECT DISTINCT tenant, "subscriptionId" FROM k) d
+     WHERE s.tenant = d.tenant AND s.subscription_id = d."subscriptionId"`,
     [JSON.stringify(jobs.map(({ tenant, subscriptionId, eventNumber }) => ({ tenant, subscriptionId, eventNumber })))]
   );
+}
+
+/** Records that a handshake or heartbeat reached the subscriber. */
+export async function recordSent(db: Database, tenant: string, subscriptionId: string): Promise<void> {
+  await db.query(
+    `INSERT INTO subscription_state (tenant, subscription_id, last_sent_at) VALUES ($1, $2, now())
+     ON CONFLICT (tenant, subscription_id) DO UPDATE SET last_sent_at = now()`,
+    [tenant, subscriptionId]
+  );
+}
+
+/** A subscription as it is stored now, and its event count; undefined when deleted. */
+export async function loadSubscription(
+  db: Database,
+  tenant: string,
+  subscriptionId: string
+): Promise<{ subscription: string; eventsSinceStart: number } | undefined> {
+  const [row] = await db.query<{ content: string; events_since_start: string | number | null }>(
+    `SELECT r.content, st.events_since_start FROM resource r
+     LEFT JOIN subscription_state st ON st.tenant = r.tenant AND st.subscription_id = r.id
+     WHERE r.tenant = $1 AND r.resource_type = 'Subscription' AND r.id = $2 AND NOT r.deleted`,
+    [tenant, subscriptionId]
+  );
+  return row ? { subscription: row.content, eventsSinceStart: Number(row.events_since_start ?? 0) } : undefined;
+}
+
+/**
+ * The subscriptions a heartbeat is due to: nothing was sent to them for their heartbeat period.
+ * `lastSentAt` (ISO, or 'never') keys the heartbeat, so sweeps before it is sent queue it once.
+ */
+export async function heartbeatsDue(
+  db: Database,
+  subscriptions: readonly { tenant: string; id: string; heartbeatMs: number }[]
+): Promise<{ tenant: string; id: string; lastSentAt: string }[]> {
+  if (subscriptions.length === 0) {
+    return [];
+  }
+  const rows = await db.query<{ tenant: string; id: string; last_sent_at: string | Date | null }>(
+    `SELECT k.tenant, k.id, st.last_sent_at
+     FROM jsonb_to_recordset($1::text::jsonb) AS k(tenant text, id text, "heartbeatMs" bigint)
+     LEFT JOIN subscription_state st ON st.tenant = k.tenant AND st.subscription_id = k.id
+     WHERE st.last_sent_at IS NULL OR st.last_sent_at <= now() - make_interval(secs => k."heartbeatMs" / 1000.0)`,
+    [JSON.stringify(subscriptions)]
+  );
+  return rows.map((r) => ({ tenant: r.tenant, id: r.id, lastSentAt: iso(r.last_sent_at) ?? 'never' }));
 }
 
 /** Marks an event whose retries ran out; it is delivered again when the subscription is reactivated. */
@@ -210,18 +267,6 @@ export async function eventCounts(db: Database, tenant: string, ids: readonly st
   return new Map(rows.map((r) => [r.subscription_id, Number(r.events_since_start)]));
 }
 
-/** One logged event with the version it announced, for $events. */
-export interface LoggedEvent {
-  eventNumber: number;
-  interaction: Interaction;
-  occurredAt: string;
-  resourceType: string;
-  resourceId: string;
-  version: number;
-  /** The version's JSON text; undefined for a deletion. */
-  content?: string;
-}
-
 /** The subscription's events numbered `since` to `until` (inclusive), at most `limit`, in order. */
 export async function eventsInRange(
   db: Database,
@@ -230,7 +275,7 @@ export async function eventsInRange(
   since: number,
   until: number,
   limit: number
-): Promise<LoggedEvent[]> {
+): Promise<NotifiedEvent[]> {
   const rows = await db.query<{
     event_number: string | number;
     interaction: Interaction;

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest, OperationOutcomeError } from '@medplum/core';
-import type { Bundle, BundleEntry, Parameters, ParametersParameter, Subscription } from '@medplum/fhirtypes';
+import type { Bundle, Subscription } from '@medplum/fhirtypes';
 import type { Database } from '../server/store/db/database.ts';
-import type { LoggedEvent } from './event-log.ts';
 import { eventCounts, eventsInRange } from './event-log.ts';
+import type { StoredSubscription } from './notification-bundle.ts';
+import { notificationBundle, statusParameters } from './notification-bundle.ts';
+import type { PayloadContent } from './subscription-model.ts';
+import { isTopicBased, payloadContentOf } from './subscription-model.ts';
 
 /**
  * The Subscriptions Backport IG's `$status` and `$events` on R4 Subscriptions, so a receiver that
@@ -14,33 +17,11 @@ import { eventCounts, eventsInRange } from './event-log.ts';
 /** Most events one $events call returns; ask again from the last number for more. */
 export const MAX_EVENTS_PER_CALL = 1000;
 
-export type EventsContent = 'empty' | 'id-only' | 'full-resource';
-
-/** The SubscriptionStatus Parameters (backport-subscription-status-r4) of one subscription. */
-function statusParameters(
-  subscription: Subscription & { id: string },
-  type: 'query-status' | 'query-event',
-  eventsSinceStart: number,
-  events: readonly ParametersParameter[] = []
-): Parameters {
-  const parameter: ParametersParameter[] = [
-    { name: 'subscription', valueReference: { reference: `Subscription/${subscription.id}` } },
-    { name: 'status', valueCode: subscription.status },
-    { name: 'type', valueCode: type },
-    { name: 'events-since-subscription-start', valueString: String(eventsSinceStart) },
-    ...events,
-  ];
-  if (subscription.error) {
-    parameter.push({ name: 'error', valueCodeableConcept: { text: subscription.error } });
-  }
-  return { resourceType: 'Parameters', parameter };
-}
-
 /** `$status`: the status of the subscriptions named (instance level: one), as a searchset Bundle. */
 export async function statusOperation(
   db: Database,
   tenant: string,
-  subscriptions: readonly (Subscription & { id: string })[]
+  subscriptions: readonly StoredSubscription[]
 ): Promise<Bundle> {
   const counts = await eventCounts(db, tenant, subscriptions.map((s) => s.id));
   return {
@@ -59,7 +40,7 @@ export async function statusOperation(
 export function eventsRange(
   query: Record<string, unknown>,
   subscription: Subscription
-): { since: number; until: number; content: EventsContent } {
+): { since: number; until: number; content: PayloadContent } {
   const number = (name: string): number | undefined => {
     const raw = query[name];
     if (raw === undefined) {
@@ -75,7 +56,9 @@ export function eventsRange(
   if (until < since) {
     throw new OperationOutcomeError(badRequest('eventsUntilNumber must not be below eventsSinceNumber', 'eventsUntilNumber'));
   }
-  const raw = query.content ?? (subscription.channel.payload ? 'full-resource' : 'id-only');
+  // By default as the notifications carried them.
+  const sent = isTopicBased(subscription) ? payloadContentOf(subscription) : subscription.channel.payload ? 'full-resource' : 'id-only';
+  const raw = query.content ?? sent;
   if (raw !== 'empty' && raw !== 'id-only' && raw !== 'full-resource') {
     throw new OperationOutcomeError(badRequest('content must be empty, id-only or full-resource', 'content'));
   }
@@ -90,53 +73,17 @@ export async function eventsOperation(
   db: Database,
   tenant: string,
   baseUrl: string,
-  subscription: Subscription & { id: string },
-  range: { since: number; until: number; content: EventsContent }
+  subscription: StoredSubscription,
+  range: { since: number; until: number; content: PayloadContent }
 ): Promise<Bundle> {
   const events = await eventsInRange(db, tenant, subscription.id, range.since, range.until, MAX_EVENTS_PER_CALL);
   const counts = await eventCounts(db, tenant, [subscription.id]);
-  const notificationEvents = events.map((e) => notificationEvent(e, range.content));
-  const status = statusParameters(subscription, 'query-event', counts.get(subscription.id) ?? 0, notificationEvents);
-  const entry: BundleEntry[] = [
-    {
-      fullUrl: `urn:uuid:${randomUUID()}`,
-      resource: status,
-      request: { method: 'GET', url: `${baseUrl}/Subscription/${subscription.id}/$status` },
-      response: { status: '200' },
-    },
-  ];
-  if (range.content !== 'empty') {
-    for (const e of events) {
-      entry.push(eventEntry(e, baseUrl, range.content));
-    }
-  }
-  return { resourceType: 'Bundle', type: 'history', timestamp: new Date().toISOString(), entry };
-}
-
-function notificationEvent(event: LoggedEvent, content: EventsContent): ParametersParameter {
-  const part: ParametersParameter[] = [
-    { name: 'event-number', valueString: String(event.eventNumber) },
-    { name: 'timestamp', valueInstant: event.occurredAt },
-  ];
-  if (content !== 'empty') {
-    part.push({ name: 'focus', valueReference: { reference: `${event.resourceType}/${event.resourceId}/_history/${event.version}` } });
-  }
-  return { name: 'notification-event', part };
-}
-
-const METHOD = { create: 'POST', update: 'PUT', delete: 'DELETE' } as const;
-
-function eventEntry(event: LoggedEvent, baseUrl: string, content: EventsContent): BundleEntry {
-  const entry: BundleEntry = {
-    fullUrl: `${baseUrl}/${event.resourceType}/${event.resourceId}`,
-    request: {
-      method: METHOD[event.interaction],
-      url: event.interaction === 'create' ? event.resourceType : `${event.resourceType}/${event.resourceId}`,
-    },
-    response: { status: event.interaction === 'create' ? '201' : '200', etag: `W/"${event.version}"` },
-  };
-  if (content === 'full-resource' && event.content) {
-    entry.resource = JSON.parse(event.content);
-  }
-  return entry;
+  return notificationBundle({
+    subscription,
+    type: 'query-event',
+    eventsSinceStart: counts.get(subscription.id) ?? 0,
+    events,
+    content: range.content,
+    baseUrl,
+  });
 }

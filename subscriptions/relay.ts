@@ -1,13 +1,14 @@
+import { createHash } from 'node:crypto';
 import type { Subscription } from '@medplum/fhirtypes';
 import { reportFault } from '../server/log.ts';
 import type { Database } from '../server/store/db/database.ts';
 import type { OutboxEvent } from '../server/store/outbox.ts';
 import { takeOutboxEvents } from '../server/store/outbox.ts';
 import { matchSubject } from '../server/store/search/matcher.ts';
-import type { SearchParamRegistry } from '../server/store/search/registry.ts';
+import type { CompileContext } from './compile.ts';
 import { SubscriptionDirectory } from './directory.ts';
 import type { MatchedEvent, NotificationJob } from './event-log.ts';
-import { recordEvents, undeliveredEvents } from './event-log.ts';
+import { heartbeatsDue, recordEvents, undeliveredEvents } from './event-log.ts';
 import type { NotificationQueue } from './queue/queue.ts';
 import type { SubscriptionStatusWriter } from './status.ts';
 import type { Interaction, LiveSubscription } from './subscription-model.ts';
@@ -19,7 +20,8 @@ import { isLive } from './subscription-model.ts';
  * number, all in one transaction (a crash rolls back and the events are taken again). Then it
  * queues the notifications of active subscriptions. One relay works at a time (an advisory lock),
  * so event numbers follow commit order. A periodic sweep queues again what the log still owes:
- * after a Redis restart, a process restart, or a subscription set back to active.
+ * after a Redis restart, a process restart, or a subscription set back to active. It also queues
+ * the handshakes of requested topic-based subscriptions and the heartbeats that are due.
  */
 
 export interface RelayOptions {
@@ -29,8 +31,6 @@ export interface RelayOptions {
   pollMs: number;
   /** How often to queue again what is undelivered. */
   sweepMs: number;
-  /** Public base URL, so absolute references to this server match as local ones. */
-  baseUrl?: string;
 }
 
 /** Any fixed number, distinct from the migration lock. */
@@ -48,7 +48,7 @@ interface StepResult {
 
 export class Relay {
   private readonly db: Database;
-  private readonly registry: SearchParamRegistry;
+  private readonly context: CompileContext;
   private readonly queue: NotificationQueue;
   private readonly status: SubscriptionStatusWriter;
   private readonly options: RelayOptions;
@@ -64,17 +64,17 @@ export class Relay {
 
   constructor(
     db: Database,
-    registry: SearchParamRegistry,
+    context: CompileContext,
     queue: NotificationQueue,
     status: SubscriptionStatusWriter,
     options: RelayOptions
   ) {
     this.db = db;
-    this.registry = registry;
+    this.context = context;
     this.queue = queue;
     this.status = status;
     this.options = options;
-    this.directory = new SubscriptionDirectory(registry, options.baseUrl, (tenant, id, reason) => {
+    this.directory = new SubscriptionDirectory(context, (tenant, id, reason) => {
       void this.status.setStatus(tenant, id, 'error', `Criteria no longer valid: ${reason}`, ['requested', 'active']).catch((err) =>
         reportFault(err, 'could not set an invalid subscription to error')
       );
@@ -203,15 +203,16 @@ export class Relay {
       return [];
     }
     const interaction: Interaction = event.deleted ? 'delete' : event.version === 1 || event.previousDeleted ? 'create' : 'update';
-    const interested = candidates.filter((s) => s.interactions.has(interaction));
     // A deletion is matched against the version it deleted.
     const content = event.deleted ? event.previousContent : event.content;
-    if (interested.length === 0 || !content) {
+    if (!content) {
       return [];
     }
-    const subject = matchSubject(this.registry, JSON.parse(content), this.options.baseUrl);
-    return interested
-      .filter((s) => s.criteria.matches(subject))
+    // Index rows are extracted once, and only when some subscription wants this interaction.
+    let subject: ReturnType<typeof matchSubject> | undefined;
+    const version = () => (subject ??= matchSubject(this.context.registry, JSON.parse(content), this.context.baseUrl));
+    return candidates
+      .filter((s) => s.matches(event.resourceType, interaction, version))
       .map((s) => ({
         tenant: event.tenant,
         subscriptionId: s.id,
@@ -232,7 +233,11 @@ export class Relay {
       // Recorded in the log all the same: the next sweep queues them.
       reportFault(err, 'could not queue notifications; the sweep will retry');
     }
-    for (const live of result.requested) {
+    // A topic-based subscription becomes active when its endpoint answers the handshake.
+    await this.queue.enqueue(result.requested.filter((s) => s.kind === 'topic').map(handshakeJob)).catch((err) =>
+      reportFault(err, 'could not queue handshakes; the sweep will retry')
+    );
+    for (const live of result.requested.filter((s) => s.kind === 'criteria')) {
       // R4 criteria subscriptions need no handshake: requested becomes active at once, and the
       // events recorded meanwhile are delivered by the sweep that follows.
       await this.status.setStatus(live.tenant, live.id, 'active', undefined, ['requested']).catch((err) =>
@@ -245,8 +250,9 @@ export class Relay {
   }
 
   /**
-   * Queues again every undelivered event of active subscriptions, oldest first, and turns off
-   * subscriptions past their end. Queues ignore jobs they already hold.
+   * Queues again every undelivered event of active subscriptions, oldest first, the handshakes
+   * still owed and the heartbeats due, and turns off subscriptions past their end. Queues ignore
+   * jobs they already hold.
    */
   async sweep(): Promise<void> {
     this.lastSweep = Date.now();
@@ -261,6 +267,23 @@ export class Relay {
     }
     const live = all.filter((s) => isLive(s, now));
     const jobs = await undeliveredEvents(this.db, live, SWEEP_LIMIT_PER_SUBSCRIPTION);
+    jobs.push(...all.filter((s) => s.kind === 'topic' && s.status === 'requested' && (s.end === undefined || s.end > now)).map(handshakeJob));
+    const beating = live.flatMap((s) => (s.heartbeatMs ? [{ tenant: s.tenant, id: s.id, heartbeatMs: s.heartbeatMs }] : []));
+    for (const due of await heartbeatsDue(this.db, beating)) {
+      jobs.push(signalJob('heartbeat', due.tenant, due.id, due.lastSentAt));
+    }
     await this.queue.enqueue(jobs);
   }
+}
+
+/** The handshake of one version of a requested subscription: queued once however often it is swept. */
+function handshakeJob(live: LiveSubscription): NotificationJob {
+  return signalJob('handshake', live.tenant, live.id, live.versionId);
+}
+
+/** A handshake or heartbeat job, its notification id derived from what makes it unique. */
+function signalJob(kind: 'handshake' | 'heartbeat', tenant: string, subscriptionId: string, key: string): NotificationJob {
+  const hex = createHash('sha256').update(`${kind}\u0000${tenant}\u0000${subscriptionId}\u0000${key}`).digest('hex');
+  const notificationId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  return { tenant, subscriptionId, eventNumber: 0, notificationId, kind };
 }

@@ -10,6 +10,7 @@ import { InProcessQueue } from './queue/in-process.ts';
 import type { NotificationQueue } from './queue/queue.ts';
 import { Relay } from './relay.ts';
 import { RepositoryStatusWriter } from './status.ts';
+import type { TopicCatalog } from './topics/topic-catalog.ts';
 
 /**
  * Subscription delivery as one process runs it, from configuration: the outbox relay, the queue
@@ -27,12 +28,15 @@ export interface RuntimeDependencies {
   db: Database;
   store: ResourceStore;
   repository: (context: RequestContext) => FhirRepository;
+  topics: TopicCatalog;
 }
 
-export function startSubscriptionRuntime({ config, db, store, repository }: RuntimeDependencies): SubscriptionRuntime {
+export function startSubscriptionRuntime({ config, db, store, repository, topics }: RuntimeDependencies): SubscriptionRuntime {
   const settings = config.subscriptions;
   const status = new RepositoryStatusWriter(repository, config.baseUrl ?? '');
-  const deliverer = new Deliverer(db, status, { retry: settings.retry, timeoutMs: settings.timeoutMs });
+  // Notification Bundles need absolute URLs even when no public BASE_URL is configured.
+  const baseUrl = config.baseUrl ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${config.port}/fhir`;
+  const deliverer = new Deliverer(db, status, { retry: settings.retry, timeoutMs: settings.timeoutMs, baseUrl });
   let queue: NotificationQueue;
   let worker: BullmqDeliveryWorker | undefined;
   if (config.redisUrl) {
@@ -52,11 +56,10 @@ export function startSubscriptionRuntime({ config, db, store, repository }: Runt
   let relay: Relay | undefined;
   let stopNudges: (() => void) | undefined;
   if (settings.relay) {
-    relay = new Relay(db, store.registry, queue, status, {
+    relay = new Relay(db, { registry: store.registry, topics, baseUrl: config.baseUrl }, queue, status, {
       batchSize: 500,
       pollMs: settings.pollMs,
       sweepMs: settings.sweepMs,
-      baseUrl: config.baseUrl,
     });
     const started = relay;
     stopNudges = store.onCommit(() => started.nudge());

@@ -2,6 +2,7 @@ import type { CapabilityStatement, CapabilityStatementRestResource, ResourceType
 import { COLUMN_PARAMS } from '../store/search/registry.ts';
 import type { SearchParamRegistry } from '../store/search/registry.ts';
 import { getResourceTypes } from './definitions.ts';
+import type { TopicCatalog } from '../../subscriptions/topics/topic-catalog.ts';
 
 const VERSION = '0.1.0';
 
@@ -11,11 +12,16 @@ const SUBSCRIPTION_OPERATIONS = [
   { name: 'events', definition: 'http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/backport-subscription-events' },
 ];
 
+/** How the Backport IG has an R4 server list the topics it offers: on its Subscription resource. */
+const TOPIC_CANONICAL = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/capabilitystatement-subscriptiontopic-canonical';
+const BACKPORT_SERVER = 'http://hl7.org/fhir/uv/subscriptions-backport/CapabilityStatement/backport-subscription-server-r4';
+
 /**
- * The CapabilityStatement, generated from the interactions this server implements and the search
- * parameters its store can answer (parameters of types not indexed yet are left out).
+ * The CapabilityStatement, generated from the interactions this server implements, the search
+ * parameters its store can answer (parameters of types not indexed yet are left out) and the
+ * subscription topics it offers.
  */
-export function buildCapabilityStatement(registry: SearchParamRegistry): CapabilityStatement {
+export function buildCapabilityStatement(registry: SearchParamRegistry, topics: TopicCatalog): CapabilityStatement {
   const resources: CapabilityStatementRestResource[] = getResourceTypes().map((type) => ({
     type: type as ResourceType,
     profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
@@ -37,7 +43,12 @@ export function buildCapabilityStatement(registry: SearchParamRegistry): Capabil
         definition: p.definition.url,
         type: p.definition.type,
       })),
-    ...(type === 'Subscription' ? { operation: SUBSCRIPTION_OPERATIONS } : {}),
+    ...(type === 'Subscription'
+      ? {
+          operation: SUBSCRIPTION_OPERATIONS,
+          extension: topics.all().map((t) => ({ url: TOPIC_CANONICAL, valueCanonical: t.url })),
+        }
+      : {}),
   }));
   return {
     resourceType: 'CapabilityStatement',
@@ -45,6 +56,7 @@ export function buildCapabilityStatement(registry: SearchParamRegistry): Capabil
     date: new Date().toISOString(),
     publisher: 'Knutepunkt',
     kind: 'instance',
+    instantiates: [BACKPORT_SERVER],
     software: { name: 'Knutepunkt', version: VERSION },
     implementation: { description: 'Knutepunkt FHIR R4 server for welfare technology' },
     fhirVersion: '4.0.1',

@@ -1,14 +1,18 @@
-import type { Subscription } from '@medplum/fhirtypes';
+import type { Bundle, Subscription } from '@medplum/fhirtypes';
 import { Agent, request } from 'undici';
 import type { EventForDelivery } from '../event-log.ts';
+import type { StoredSubscription } from '../notification-bundle.ts';
+import { notificationBundle } from '../notification-bundle.ts';
 import { SIGNATURE_HEADER, signatureHeader } from '../signing.ts';
-import { channelHeaders, secretOf } from '../subscription-model.ts';
+import { channelHeaders, isTopicBased, payloadContentOf, secretOf } from '../subscription-model.ts';
 
 /**
- * A notification as the HTTP request R4's rest-hook channel describes: without a payload, a POST
- * with no body to the endpoint (the receiver fetches what changed); with a payload, the endpoint is
- * a FHIR base and the version is PUT to it (a deletion is a DELETE). Every request carries the
- * channel's headers, this server's notification headers, and the signature.
+ * A notification as an HTTP request. For R4 criteria subscriptions, as R4's rest-hook channel
+ * describes: without a payload, a POST with no body to the endpoint (the receiver fetches what
+ * changed); with a payload, the endpoint is a FHIR base and the version is PUT to it (a deletion
+ * is a DELETE). For topic-based subscriptions, as the Backport IG describes: a notification
+ * Bundle POSTed to the endpoint, for events, handshakes and heartbeats alike. Every request
+ * carries the channel's headers, this server's notification headers, and the signature.
  */
 
 /** Headers a receiver uses to drop duplicates (notification id) and notice gaps (event number). */
@@ -27,13 +31,31 @@ export interface RestHookRequest {
   body: string;
 }
 
-export function restHookRequest(subscription: Subscription, event: EventForDelivery, now = Date.now()): RestHookRequest {
+/** The request announcing one logged event. */
+export function restHookRequest(subscription: StoredSubscription, event: EventForDelivery, baseUrl: string, now = Date.now()): RestHookRequest {
+  const ours = {
+    [NOTIFICATION_HEADERS.notificationId]: event.notificationId,
+    [NOTIFICATION_HEADERS.eventNumber]: String(event.eventNumber),
+    [NOTIFICATION_HEADERS.subscription]: `Subscription/${event.subscriptionId}`,
+    [NOTIFICATION_HEADERS.interaction]: event.interaction,
+    [NOTIFICATION_HEADERS.focus]: `${event.resourceType}/${event.resourceId}/_history/${event.version}`,
+  };
+  if (isTopicBased(subscription)) {
+    const bundle = notificationBundle({
+      subscription,
+      type: 'event-notification',
+      eventsSinceStart: event.eventsSinceStart,
+      events: [event],
+      content: payloadContentOf(subscription),
+      baseUrl,
+      id: event.notificationId,
+      now,
+    });
+    return bundleRequest(subscription, bundle, ours, now);
+  }
   const channel = subscription.channel;
   const endpoint = channel.endpoint as string;
-  const headers: Record<string, string> = {};
-  for (const [name, value] of channelHeaders(subscription)) {
-    headers[name.toLowerCase()] = value;
-  }
+  const headers = channelHeaderRecord(subscription);
   let method: RestHookRequest['method'] = 'POST';
   let url = endpoint;
   let body = '';
@@ -47,17 +69,46 @@ export function restHookRequest(subscription: Subscription, event: EventForDeliv
       headers['content-type'] = channel.payload;
     }
   }
-  // Ours last, so channel headers cannot impersonate them.
-  headers[NOTIFICATION_HEADERS.notificationId] = event.notificationId;
-  headers[NOTIFICATION_HEADERS.eventNumber] = String(event.eventNumber);
-  headers[NOTIFICATION_HEADERS.subscription] = `Subscription/${event.subscriptionId}`;
-  headers[NOTIFICATION_HEADERS.interaction] = event.interaction;
-  headers[NOTIFICATION_HEADERS.focus] = `${event.resourceType}/${event.resourceId}/_history/${event.version}`;
+  return { method, url, headers: signed(subscription, { ...headers, ...ours }, body, now), body };
+}
+
+/** A handshake (on activation) or heartbeat (when nothing else was sent) of a topic-based subscription. */
+export function signalRequest(
+  subscription: StoredSubscription,
+  kind: 'handshake' | 'heartbeat',
+  eventsSinceStart: number,
+  notificationId: string,
+  baseUrl: string,
+  now = Date.now()
+): RestHookRequest {
+  const bundle = notificationBundle({ subscription, type: kind, eventsSinceStart, content: 'empty', baseUrl, id: notificationId, now });
+  return bundleRequest(
+    subscription,
+    bundle,
+    { [NOTIFICATION_HEADERS.notificationId]: notificationId, [NOTIFICATION_HEADERS.subscription]: `Subscription/${subscription.id}` },
+    now
+  );
+}
+
+/** A notification Bundle POSTed to the endpoint as the payload type the subscription asked for. */
+function bundleRequest(subscription: Subscription, bundle: Bundle, ours: Record<string, string>, now: number): RestHookRequest {
+  const headers = channelHeaderRecord(subscription);
+  headers['content-type'] = subscription.channel.payload ?? 'application/fhir+json';
+  const body = JSON.stringify(bundle);
+  return { method: 'POST', url: subscription.channel.endpoint as string, headers: signed(subscription, { ...headers, ...ours }, body, now), body };
+}
+
+function channelHeaderRecord(subscription: Subscription): Record<string, string> {
+  return Object.fromEntries(channelHeaders(subscription).map(([name, value]) => [name.toLowerCase(), value]));
+}
+
+/** Our headers come last, so channel headers cannot impersonate them; then the signature. */
+function signed(subscription: Subscription, headers: Record<string, string>, body: string, now: number): Record<string, string> {
   const secret = secretOf(subscription);
   if (secret) {
     headers[SIGNATURE_HEADER] = signatureHeader([secret], body, now);
   }
-  return { method, url, headers, body };
+  return headers;
 }
 
 export type SendResult = { ok: true; status: number } | { ok: false; error: string };

@@ -58,7 +58,9 @@ export function buildResources(dir = PROFILE_BUILD_DIR): Resource[] {
 
 /** The example instances of a build: every resource that is not a conformance resource. */
 export function exampleInstances(resources = buildResources()): (Resource & { id: string })[] {
-  return resources.filter((r): r is Resource & { id: string } => !CONFORMANCE_TYPES.has(r.resourceType));
+  // Subscription topics are definitions the server publishes itself at start (topics.test.ts).
+  const isTopic = (r: Resource) => r.resourceType === 'Basic' && r.code?.coding?.some((c) => c.code === 'SubscriptionTopic');
+  return resources.filter((r): r is Resource & { id: string } => !CONFORMANCE_TYPES.has(r.resourceType) && !isTopic(r));
 }
 
 /** The resource profiles we define: StructureDefinition, kind resource, constraint on a type, under our canonical base. */
