@@ -1,11 +1,13 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Bundle, Parameters, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, Parameters, Resource } from '@medplum/fhirtypes';
 import { verifySignature } from '../../subscriptions/signing.ts';
 
 /**
- * An example patient-record (EPJ) receiver for Knutepunkt's rest-hook notifications. It shows what
- * a receiver must do:
+ * An example patient-record (EPJ) receiver for Knutepunkt's rest-hook notifications, of both kinds:
+ * R4 criteria subscriptions (the event in headers, the version PUT or an empty POST) and
+ * topic-based ones (a notification Bundle whose first entry is the subscription status). It shows
+ * what a receiver must do:
  *   1. verify the signature over the raw body before trusting anything (401 otherwise);
  *   2. drop duplicates by notification id (delivery is at least once);
  *   3. fetch the version the notification names, from the FHIR API;
@@ -100,6 +102,11 @@ export class EpjReceiver {
     }
     const notificationId = header('x-knutepunkt-notification-id') ?? '';
     const subscription = (header('x-knutepunkt-subscription') ?? '').replace(/^Subscription\//, '');
+    if (req.method === 'POST' && body.length > 0) {
+      await this.handleBundle(subscription, notificationId, JSON.parse(body.toString('utf8')) as Bundle);
+      res.writeHead(200).end();
+      return;
+    }
     const eventNumber = Number(header('x-knutepunkt-event-number'));
     const focus = header('x-knutepunkt-focus') ?? '';
     const interaction = header('x-knutepunkt-interaction') ?? '';
@@ -115,6 +122,47 @@ export class EpjReceiver {
     this.seen.add(notificationId);
     res.writeHead(200).end();
     // 5. A number skipped may still be on its way (notifications can overtake each other).
+    const missing = this.gaps(subscription);
+    if (missing.length) {
+      this.log({ msg: 'gap in event numbers', subscription, missing });
+    }
+  }
+
+  /**
+   * A topic-based notification: a handshake or heartbeat is acknowledged; each event is journaled
+   * with its focus from the Bundle (full-resource), fetched (id-only), or, when the subscription
+   * sends no content, looked up by its number with $events and then fetched.
+   */
+  private async handleBundle(subscription: string, notificationId: string, bundle: Bundle): Promise<void> {
+    const status = bundle.entry?.[0]?.resource as Parameters | undefined;
+    const type = status?.parameter?.find((p) => p.name === 'type')?.valueCode;
+    if (type !== 'event-notification') {
+      this.log({ msg: `${type ?? 'unknown'} received`, subscription });
+      return;
+    }
+    if (this.seen.has(notificationId)) {
+      this.log({ msg: 'duplicate dropped', notificationId });
+      return;
+    }
+    const included = new Map((bundle.entry ?? []).slice(1).map((e) => [versionOf(e), e]));
+    for (const event of status?.parameter?.filter((p) => p.name === 'notification-event') ?? []) {
+      const eventNumber = Number(event.part?.find((p) => p.name === 'event-number')?.valueString);
+      if (this.numbers.get(subscription)?.has(eventNumber)) {
+        this.log({ msg: 'duplicate dropped', notificationId, eventNumber });
+        continue;
+      }
+      let focus = event.part?.find((p) => p.name === 'focus')?.valueReference?.reference;
+      let entry = focus ? included.get(focus) : undefined;
+      if (!focus) {
+        // Content "empty": the Bundle names no resource; ask the server which one it was.
+        const lookup = await this.fetch<Bundle>(`Subscription/${subscription}/$events?eventsSinceNumber=${eventNumber}&eventsUntilNumber=${eventNumber}&content=id-only`);
+        entry = lookup.entry?.[1];
+        focus = entry ? versionOf(entry) : '';
+      }
+      const resource = entry?.resource ?? (await this.fetch<Resource>(focus));
+      this.record({ subscription, eventNumber, focus, interaction: interactionOf(entry), resource, via: 'notification' });
+    }
+    this.seen.add(notificationId);
     const missing = this.gaps(subscription);
     if (missing.length) {
       this.log({ msg: 'gap in event numbers', subscription, missing });
@@ -139,12 +187,7 @@ export class EpjReceiver {
     );
     const notification = events.entry?.[0]?.resource as Parameters;
     // Entries after the status are the versions: fullUrl names the resource, the ETag its version.
-    const entries = new Map(
-      (events.entry ?? []).slice(1).map((e) => {
-        const version = /\d+/.exec(e.response?.etag ?? '')?.[0];
-        return [`${(e.fullUrl ?? '').split('/').slice(-2).join('/')}/_history/${version}`, e];
-      })
-    );
+    const entries = new Map((events.entry ?? []).slice(1).map((e) => [versionOf(e), e]));
     let fetched = 0;
     for (const event of notification.parameter?.filter((p) => p.name === 'notification-event') ?? []) {
       const eventNumber = Number(event.part?.find((p) => p.name === 'event-number')?.valueString);
@@ -157,7 +200,7 @@ export class EpjReceiver {
         subscription,
         eventNumber,
         focus,
-        interaction: entry?.request?.method === 'DELETE' ? 'delete' : entry?.request?.method === 'POST' ? 'create' : 'update',
+        interaction: interactionOf(entry),
         resource: entry?.resource,
         via: 'catch-up',
       });
@@ -188,6 +231,17 @@ export class EpjReceiver {
   private log(line: Record<string, unknown>): void {
     (this.options.log ?? ((l) => process.stdout.write(`${JSON.stringify(l)}\n`)))(line);
   }
+}
+
+/** A history entry's version as `Type/id/_history/n`: fullUrl names the resource, the ETag its version. */
+function versionOf(entry: BundleEntry): string {
+  const version = /\d+/.exec(entry.response?.etag ?? '')?.[0];
+  return `${(entry.fullUrl ?? '').split('/').slice(-2).join('/')}/_history/${version}`;
+}
+
+/** The interaction a history entry records, by its request method. */
+function interactionOf(entry: BundleEntry | undefined): string {
+  return entry?.request?.method === 'DELETE' ? 'delete' : entry?.request?.method === 'POST' ? 'create' : 'update';
 }
 
 if (import.meta.main) {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EpjReceiver } from '../../examples/epj-receiver/receiver.ts';
 import { loadConfig } from '../../server/config.ts';
 import { signatureHeader } from '../../subscriptions/signing.ts';
-import { SECRET_EXTENSION } from '../../subscriptions/subscription-model.ts';
+import { BACKPORT_EXTENSIONS, SECRET_EXTENSION } from '../../subscriptions/subscription-model.ts';
 import { useTestServer } from '../support/server.ts';
 
 /**
@@ -165,5 +165,66 @@ describe('$status and $events', () => {
     const none = (await fhir.get<Bundle>('Subscription/$status?status=off')).body;
     expect(none.entry ?? []).toHaveLength(0);
     expect((await fhir.get('Subscription/no-such/$status')).status).toBe(404);
+  });
+});
+
+describe('the example receiver on topic-based subscriptions', () => {
+  const topicSecret = randomBytes(32).toString('base64url');
+  const topicLogs: Record<string, unknown>[] = [];
+  let topicReceiver: EpjReceiver;
+
+  beforeAll(async () => {
+    topicReceiver = await new EpjReceiver({ fhirBase: env.server.base, secret: topicSecret, log: (line) => topicLogs.push(line) }).start();
+  });
+
+  afterAll(async () => {
+    await topicReceiver?.stop();
+  });
+
+  const subscribe = async (content: 'empty' | 'full-resource', code: string) => {
+    const sub = await fhir.create({
+      resourceType: 'Subscription',
+      status: 'requested',
+      reason: 'journalføring',
+      criteria: 'https://knutepunkt.dev/fhir/SubscriptionTopic/measurement',
+      _criteria: { extension: [{ url: BACKPORT_EXTENSIONS.filterCriteria, valueString: `Observation?code=${LOINC}|${code}` }] },
+      extension: [{ url: SECRET_EXTENSION, valueString: topicSecret }],
+      channel: {
+        type: 'rest-hook',
+        endpoint: `${topicReceiver.url}/notifications`,
+        payload: 'application/fhir+json',
+        _payload: { extension: [{ url: BACKPORT_EXTENSIONS.payloadContent, valueCode: content }] },
+      },
+    } as Subscription);
+    await until(() => statusOf(sub.id), (p) => param(p, 'status')?.valueCode === 'active');
+    return sub.id;
+  };
+
+  const measurement = (code: string, value: number): Observation => ({ ...observation(value), code: { coding: [{ system: LOINC, code }] } });
+
+  test('handshake acknowledged; each event journaled once, from the Bundle (full-resource) or looked up by number and fetched (empty)', async () => {
+    const full = await subscribe('full-resource', '8310-5');
+    const empty = await subscribe('empty', '9279-1');
+    expect(topicLogs.filter((l) => l.msg === 'handshake received')).toHaveLength(2);
+    const temperature = await fhir.create(measurement('8310-5', 37.2));
+    const breathing = await fhir.create(measurement('9279-1', 14));
+    await until(async () => topicReceiver.journal.length, (n) => n >= 2);
+    const bySubscription = (id: string) => topicReceiver.journal.filter((e) => e.subscription === id);
+    expect(bySubscription(full).map((e) => [e.eventNumber, e.focus, e.interaction])).toEqual([[1, `Observation/${temperature.id}/_history/1`, 'create']]);
+    expect((bySubscription(full)[0].resource as Observation).valueQuantity?.value).toBe(37.2);
+    expect(bySubscription(empty).map((e) => [e.eventNumber, e.focus, e.interaction])).toEqual([[1, `Observation/${breathing.id}/_history/1`, 'create']]);
+    expect((bySubscription(empty)[0].resource as Observation).valueQuantity?.value).toBe(14);
+    expect(JSON.stringify(topicLogs)).not.toContain('valueQuantity');
+  });
+
+  test('a tampered notification Bundle is refused with 401', async () => {
+    const body = JSON.stringify({ resourceType: 'Bundle', type: 'history', entry: [] });
+    const signature = signatureHeader([topicSecret], body);
+    const res = await fetch(`${topicReceiver.url}/notifications`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json', 'x-knutepunkt-signature': signature },
+      body: body.replace('history', 'batch'),
+    });
+    expect(res.status).toBe(401);
   });
 });
