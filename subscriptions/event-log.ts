@@ -21,6 +21,8 @@ export interface NotificationJob {
   /** Stable across retries and redeliveries: receivers drop duplicates by it. */
   notificationId: string;
   kind?: 'handshake' | 'heartbeat';
+  /** The Subscription version a handshake checks: a newer version gets a handshake of its own. */
+  versionId?: string;
 }
 
 export interface MatchedEvent {
@@ -161,9 +163,10 @@ export async function recordDelivered(db: Database, jobs: readonly NotificationJ
          last_error = NULL, delivered_at = now()
        FROM k WHERE e.tenant = k.tenant AND e.subscription_id = k."subscriptionId" AND e.event_number = k."eventNumber"
      )
-     UPDATE subscription_state s SET last_sent_at = now()
-     FROM (SELECT DISTINCT tenant, "subscriptionId" FROM k) d
-     WHERE s.tenant = d.tenant AND s.subscription_id = d."subscriptionId"`,
+     -- In key order, so concurrent batches of several workers lock the rows in the same order.
+     INSERT INTO subscription_delivery (tenant, subscription_id, last_sent_at)
+     SELECT DISTINCT tenant, "subscriptionId", now() FROM k ORDER BY 1, 2
+     ON CONFLICT (tenant, subscription_id) DO UPDATE SET last_sent_at = EXCLUDED.last_sent_at`,
     [JSON.stringify(jobs.map(({ tenant, subscriptionId, eventNumber }) => ({ tenant, subscriptionId, eventNumber })))]
   );
 }
@@ -171,8 +174,8 @@ export async function recordDelivered(db: Database, jobs: readonly NotificationJ
 /** Records that a handshake or heartbeat reached the subscriber. */
 export async function recordSent(db: Database, tenant: string, subscriptionId: string): Promise<void> {
   await db.query(
-    `INSERT INTO subscription_state (tenant, subscription_id, last_sent_at) VALUES ($1, $2, now())
-     ON CONFLICT (tenant, subscription_id) DO UPDATE SET last_sent_at = now()`,
+    `INSERT INTO subscription_delivery (tenant, subscription_id, last_sent_at) VALUES ($1, $2, now())
+     ON CONFLICT (tenant, subscription_id) DO UPDATE SET last_sent_at = EXCLUDED.last_sent_at`,
     [tenant, subscriptionId]
   );
 }
@@ -204,10 +207,10 @@ export async function heartbeatsDue(
     return [];
   }
   const rows = await db.query<{ tenant: string; id: string; last_sent_at: string | Date | null }>(
-    `SELECT k.tenant, k.id, st.last_sent_at
+    `SELECT k.tenant, k.id, d.last_sent_at
      FROM jsonb_to_recordset($1::text::jsonb) AS k(tenant text, id text, "heartbeatMs" bigint)
-     LEFT JOIN subscription_state st ON st.tenant = k.tenant AND st.subscription_id = k.id
-     WHERE st.last_sent_at IS NULL OR st.last_sent_at <= now() - make_interval(secs => k."heartbeatMs" / 1000.0)`,
+     LEFT JOIN subscription_delivery d ON d.tenant = k.tenant AND d.subscription_id = k.id
+     WHERE d.last_sent_at IS NULL OR d.last_sent_at <= now() - make_interval(secs => k."heartbeatMs" / 1000.0)`,
     [JSON.stringify(subscriptions)]
   );
   return rows.map((r) => ({ tenant: r.tenant, id: r.id, lastSentAt: iso(r.last_sent_at) ?? 'never' }));
@@ -222,14 +225,18 @@ export async function recordGaveUp(db: Database, job: NotificationJob): Promise<
 }
 
 /**
- * The events still owed to the given subscriptions (which must be active), oldest first. Events
- * that ran out of retries are given a fresh start: setting a subscription back to active resumes
- * delivery from where it stopped.
+ * The events still owed to the given subscriptions (which must be active), oldest first, among
+ * those recorded at least `minAgeMs` ago: younger ones are still on their first way through the
+ * queue, and queueing them again would only race their delivery (a job already done and removed
+ * from the queue but not yet marked delivered would be sent twice). Events that ran out of retries
+ * are given a fresh start: setting a subscription back to active resumes delivery from where it
+ * stopped.
  */
 export async function undeliveredEvents(
   db: Database,
   subscriptions: readonly { tenant: string; id: string }[],
-  limit: number
+  limit: number,
+  minAgeMs = 0
 ): Promise<NotificationJob[]> {
   if (subscriptions.length === 0) {
     return [];
@@ -247,8 +254,9 @@ export async function undeliveredEvents(
      CROSS JOIN LATERAL (
        SELECT * FROM subscription_event e
        WHERE e.tenant = k.tenant AND e.subscription_id = k.id AND e.delivered_at IS NULL
+         AND e.occurred_at <= now() - make_interval(secs => $3 / 1000.0)
        ORDER BY e.event_number LIMIT $2) e`,
-    [keys, limit]
+    [keys, limit, minAgeMs]
   );
   return rows.map((r) => ({
     tenant: r.tenant,

@@ -47,7 +47,8 @@ export function startSubscriptionRuntime({ config, db, store, repository, topics
       worker = new BullmqDeliveryWorker(
         deliverer,
         { redisUrl: config.redisUrl, prefix: settings.queuePrefix, concurrency: settings.concurrency, lockDurationMs: settings.lockMs },
-        redisFault
+        redisFault,
+        (err) => reportFault(err, 'notification delivery failed; retrying in a second')
       );
     }
   } else {

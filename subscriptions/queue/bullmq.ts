@@ -75,7 +75,13 @@ export class BullmqDeliveryWorker {
   private readonly worker: Worker<NotificationJob>;
   private readonly connection: Redis;
 
-  constructor(deliverer: Deliverer, options: BullmqWorkerOptions, onError: (err: unknown) => void) {
+  /** `onError`: Redis faults of the worker; `onDeliveryError`: a delivery that threw (the database, say). */
+  constructor(
+    deliverer: Deliverer,
+    options: BullmqWorkerOptions,
+    onError: (err: unknown) => void,
+    onDeliveryError: (err: unknown) => void = onError
+  ) {
     this.connection = connectWorker(options.redisUrl);
     this.worker = new Worker<NotificationJob>(
       QUEUE_NAME,
@@ -85,7 +91,7 @@ export class BullmqDeliveryWorker {
           outcome = await deliverer.deliver(job.data);
         } catch (err) {
           // The database is unreachable, say: try again shortly; the log still owes the event.
-          onError(err);
+          onDeliveryError(err);
           await job.moveToDelayed(Date.now() + 1_000, token);
           throw new DelayedError();
         }
