@@ -43,6 +43,8 @@ interface StepResult {
   taken: number;
   jobs: NotificationJob[];
   requested: LiveSubscription[];
+  /** Topic-based subscriptions created active: to be set to requested, for their handshake. */
+  unverified: LiveSubscription[];
   subscriptionsChanged: boolean;
 }
 
@@ -58,6 +60,8 @@ export class Relay {
   private wake: (() => void) | undefined;
   private nudged = false;
   private lastSweep = 0;
+  /** The next sweep resumes a subscription just changed: everything owed, however recent. */
+  private resuming = false;
   private sweeping: Promise<void> | undefined;
   /** Serialises steps and sweeps of this relay: both read and change the directory. */
   private exclusive: Promise<unknown> = Promise.resolve();
@@ -164,6 +168,7 @@ export class Relay {
     const events = await takeOutboxEvents(tx, this.options.batchSize);
     const matched: MatchedEvent[] = [];
     const requested: LiveSubscription[] = [];
+    const unverified: LiveSubscription[] = [];
     let subscriptionsChanged = false;
     for (const event of events) {
       matched.push(...this.match(event));
@@ -171,7 +176,12 @@ export class Relay {
         // After matching: a subscription is not told of its own creation.
         const live = this.directory.apply(event.tenant, event.id, event.deleted ? undefined : event.content);
         subscriptionsChanged = true;
-        if (live?.status === 'requested') {
+        if (live?.kind === 'topic' && live.status === 'active' && (event.version === 1 || event.previousDeleted)) {
+          // The Backport IG: a topic-based subscription starts as requested and is activated by its
+          // handshake. Created active, it is held back and set to requested after this step.
+          live.status = 'requested';
+          unverified.push(live);
+        } else if (live?.status === 'requested') {
           requested.push(live);
         }
       }
@@ -183,7 +193,7 @@ export class Relay {
       this.directory.generation = Number(row.generation);
     }
     const jobs = await recordEvents(tx, matched);
-    return { taken: events.length, jobs, requested, subscriptionsChanged };
+    return { taken: events.length, jobs, requested, unverified, subscriptionsChanged };
   }
 
   private async refreshDirectory(db: Database): Promise<void> {
@@ -237,6 +247,11 @@ export class Relay {
     await this.queue.enqueue(result.requested.filter((s) => s.kind === 'topic').map(handshakeJob)).catch((err) =>
       reportFault(err, 'could not queue handshakes; the sweep will retry')
     );
+    for (const live of result.unverified) {
+      await this.status.setStatus(live.tenant, live.id, 'requested', undefined, ['active'], live.versionId).catch((err) =>
+        reportFault(err, 'could not set a subscription to requested')
+      );
+    }
     for (const live of result.requested.filter((s) => s.kind === 'criteria')) {
       // R4 criteria subscriptions need no handshake: requested becomes active at once, and the
       // events recorded meanwhile are delivered by the sweep that follows.
@@ -246,6 +261,7 @@ export class Relay {
     }
     if (result.subscriptionsChanged) {
       this.lastSweep = 0; // a subscription may have been set back to active: resume it now
+      this.resuming = true;
     }
   }
 
@@ -256,6 +272,9 @@ export class Relay {
    */
   async sweep(): Promise<void> {
     this.lastSweep = Date.now();
+    // Routinely only events older than a sweep interval: the newer ones were queued when recorded.
+    const minAgeMs = this.resuming ? 0 : this.options.sweepMs;
+    this.resuming = false;
     // Only reading the directory is exclusive: the queries and the queueing run beside new steps.
     const all = await this.serial(async () => {
       await this.refreshDirectory(this.db);
@@ -266,7 +285,7 @@ export class Relay {
       await this.status.setStatus(ended.tenant, ended.id, 'off', undefined, ['requested', 'active', 'error']);
     }
     const live = all.filter((s) => isLive(s, now));
-    const jobs = await undeliveredEvents(this.db, live, SWEEP_LIMIT_PER_SUBSCRIPTION);
+    const jobs = await undeliveredEvents(this.db, live, SWEEP_LIMIT_PER_SUBSCRIPTION, minAgeMs);
     jobs.push(...all.filter((s) => s.kind === 'topic' && s.status === 'requested' && (s.end === undefined || s.end > now)).map(handshakeJob));
     const beating = live.flatMap((s) => (s.heartbeatMs ? [{ tenant: s.tenant, id: s.id, heartbeatMs: s.heartbeatMs }] : []));
     for (const due of await heartbeatsDue(this.db, beating)) {
@@ -278,7 +297,7 @@ export class Relay {
 
 /** The handshake of one version of a requested subscription: queued once however often it is swept. */
 function handshakeJob(live: LiveSubscription): NotificationJob {
-  return signalJob('handshake', live.tenant, live.id, live.versionId);
+  return { ...signalJob('handshake', live.tenant, live.id, live.versionId), versionId: live.versionId };
 }
 
 /** A handshake or heartbeat job, its notification id derived from what makes it unique. */

@@ -7,7 +7,8 @@ import type { FhirRepository } from '@medplum/fhir-router';
  * Status changes the server makes to a Subscription (requested → active, active → error, → off at
  * its end), written as new versions through the normal repository so they are validated, kept in
  * history and seen by every relay. A change applies only from the statuses given, and only to the
- * version read: a subscriber's own edit made meanwhile wins.
+ * version read (or, with `ifVersion`, only to that version): a subscriber's own edit made
+ * meanwhile wins.
  */
 export interface SubscriptionStatusWriter {
   setStatus(
@@ -15,7 +16,8 @@ export interface SubscriptionStatusWriter {
     id: string,
     status: Subscription['status'],
     reason?: string,
-    from?: readonly Subscription['status'][]
+    from?: readonly Subscription['status'][],
+    ifVersion?: string
   ): Promise<void>;
 }
 
@@ -35,7 +37,8 @@ export class RepositoryStatusWriter implements SubscriptionStatusWriter {
     id: string,
     status: Subscription['status'],
     reason?: string,
-    from: readonly Subscription['status'][] = ['active']
+    from: readonly Subscription['status'][] = ['active'],
+    ifVersion?: string
   ): Promise<void> {
     const repository = this.repository({ tenant, baseUrl: this.baseUrl });
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
@@ -48,7 +51,7 @@ export class RepositoryStatusWriter implements SubscriptionStatusWriter {
         }
         throw err;
       }
-      if (!from.includes(current.status)) {
+      if (!from.includes(current.status) || (ifVersion !== undefined && current.meta?.versionId !== ifVersion)) {
         return;
       }
       const next: Subscription = { ...current, status, error: reason };
@@ -59,7 +62,7 @@ export class RepositoryStatusWriter implements SubscriptionStatusWriter {
         await repository.updateResource(next, { ifMatch: current.meta?.versionId });
         return;
       } catch (err) {
-        // 412: the subscriber changed it meanwhile; read again and decide again.
+        // 412: the subscriber changed it meanwhile; read again and decide again (or, for one version, not at all).
         if (!(err instanceof OperationOutcomeError) || err.outcome.id !== preconditionFailed.id || attempt === ATTEMPTS) {
           throw err;
         }

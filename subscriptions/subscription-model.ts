@@ -62,9 +62,9 @@ export function primitiveExtensions(holder: object, element: string): Extension[
   return shadow?.extension ?? [];
 }
 
-/** A topic-based subscription names a topic's canonical URL in criteria, not a search. */
+/** A topic-based subscription names a topic's canonical URL in criteria, not a search (`Type?…`). */
 export function isTopicBased(subscription: Subscription): boolean {
-  return /^https?:\/\//.test(subscription.criteria ?? '');
+  return /^https?:\/\/[^?]+$/.test(subscription.criteria ?? '');
 }
 
 /** The payload content of a topic-based subscription; id-only when not said (the least health data). */

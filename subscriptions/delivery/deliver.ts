@@ -93,12 +93,17 @@ export class Deliverer {
     if (!stored || subscription?.status !== expected) {
       return { kind: 'skipped', reason: `subscription is ${subscription?.status ?? 'deleted'}` };
     }
+    if (job.versionId !== undefined && subscription.meta?.versionId !== job.versionId) {
+      return { kind: 'skipped', reason: 'subscription changed since: its new version has a handshake of its own' };
+    }
     const request = signalRequest(subscription, kind, stored.eventsSinceStart, job.notificationId, this.options.baseUrl, now);
     const result = await sendRestHook(request, this.timeoutOf(subscription));
+    // The next heartbeat is due a period after this one, whether the receiver took it or not.
+    await recordSent(this.db, job.tenant, job.subscriptionId);
     if (result.ok) {
-      await recordSent(this.db, job.tenant, job.subscriptionId);
       if (kind === 'handshake') {
-        await this.status.setStatus(job.tenant, job.subscriptionId, 'active', undefined, ['requested']);
+        // Only the version whose endpoint answered becomes active.
+        await this.status.setStatus(job.tenant, job.subscriptionId, 'active', undefined, ['requested'], job.versionId);
       }
       return { kind: 'delivered' };
     }
@@ -107,7 +112,7 @@ export class Deliverer {
       return { kind: 'skipped', reason: `heartbeat not received: ${result.error}` };
     }
     // The Backport IG: a failed handshake sets the subscription to error; requesting it again retries.
-    await this.status.setStatus(job.tenant, job.subscriptionId, 'error', `Handshake failed: ${result.error}`, ['requested']);
+    await this.status.setStatus(job.tenant, job.subscriptionId, 'error', `Handshake failed: ${result.error}`, ['requested'], job.versionId);
     return { kind: 'gave-up', error: result.error };
   }
 

@@ -27,10 +27,14 @@ export interface Topic {
   resource: Basic;
 }
 
+const ARTIFACT_STATUS = 'http://hl7.org/fhir/StructureDefinition/artifact-status';
+
+/** A topic this server offers: coded SubscriptionTopic, and not retired. */
 function isTopic(resource: Resource): resource is Basic {
   return (
     resource.resourceType === 'Basic' &&
-    (resource.code?.coding ?? []).some((c) => c.system === SUBSCRIPTION_TOPIC_CODE.system && c.code === SUBSCRIPTION_TOPIC_CODE.code)
+    (resource.code?.coding ?? []).some((c) => c.system === SUBSCRIPTION_TOPIC_CODE.system && c.code === SUBSCRIPTION_TOPIC_CODE.code) &&
+    !(resource.modifierExtension ?? []).some((e) => e.url === ARTIFACT_STATUS && e.valueCode === 'retired')
   );
 }
 

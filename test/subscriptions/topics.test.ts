@@ -145,8 +145,8 @@ describe.each([
   });
 
   test('a refused handshake sets the subscription to error with the reason; requesting it again activates it', async () => {
-    receiver.script.push(503);
-    const created = await fhir.create(topicSubscription(receiver.url, 'alarm') as Subscription);
+    receiver.scriptFor.set('/refusing-at-first', [503]);
+    const created = await fhir.create(topicSubscription(receiver.url, 'alarm', { path: '/refusing-at-first' }) as Subscription);
     const failed = await waitForSubscriptionStatus(fhir, created.id, 'error');
     expect(failed.error).toMatch(/Handshake failed: HTTP 503/);
     const again = await fhir.put<Subscription>(`Subscription/${created.id}`, { ...failed, status: 'requested', error: undefined });
@@ -223,6 +223,77 @@ describe.each([
     await fhir.delete(`Observation/${measurement.id}`);
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(events(sub.id)).toHaveLength(3);
+  });
+
+  test('created active: the server sets it to requested and only the handshake activates it', async () => {
+    const created = await fhir.create(topicSubscription(receiver.url, 'supervision', { status: 'active' }) as Subscription);
+    // Created active (1), set to requested by the server (2), activated by the handshake (3).
+    const statuses = async () =>
+      ((await fhir.get<Bundle<Subscription>>(`Subscription/${created.id}/_history`)).body.entry ?? []).map((e) => e.resource?.status).reverse();
+    const deadline = Date.now() + 10_000;
+    while ((await statuses()).length < 3 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await statuses()).toEqual(['active', 'requested', 'active']);
+    expect(receiver.of(created.id).map((r) => [typeOf(r), r.status])).toEqual([['handshake', 200]]);
+  });
+
+  test('events written while a subscription is in error wait; a new handshake activates it and they are delivered', async () => {
+    receiver.scriptFor.set('/failing-at-first', [500]);
+    const created = await fhir.create(
+      topicSubscription(receiver.url, 'measurement', {
+        filters: [`Observation?patient:identifier=${FNR_SYSTEM}|${syntheticFnr(6)}`],
+        path: '/failing-at-first',
+      }) as Subscription
+    );
+    const failed = await waitForSubscriptionStatus(fhir, created.id, 'error');
+    const waiting = await fhir.create(pulse(6, 90));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(events(created.id)).toHaveLength(0);
+    await fhir.put(`Subscription/${created.id}`, { ...failed, status: 'requested', error: undefined });
+    await waitForSubscriptionStatus(fhir, created.id, 'active');
+    const [delivered] = await receiver.waitFor(() => events(created.id).length >= 1).then(() => events(created.id));
+    const event = param(statusOf(bundleOf(delivered)), 'notification-event');
+    expect(event?.part?.find((p) => p.name === 'focus')?.valueReference?.reference).toBe(`Observation/${waiting.id}/_history/1`);
+  });
+
+  test('a version requested while the handshake of the one before is in flight gets its own; it is activated only when its endpoint answers', async () => {
+    receiver.delayFor.set('/old-endpoint', 800);
+    receiver.delayFor.set('/new-endpoint', 1_600);
+    const first = await fhir.create(topicSubscription(receiver.url, 'note', { path: '/old-endpoint' }) as Subscription);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the first handshake is on its way
+    const put = await fhir.put<Subscription>(`Subscription/${first.id}`, { ...topicSubscription(receiver.url, 'note', { path: '/new-endpoint' }), id: first.id });
+    expect(put.status, put.text).toBe(200);
+    // The old endpoint answers first; that must not activate the new version.
+    const answered = await receiver.waitFor(() => receiver.of(first.id).some((r) => r.path === '/new-endpoint'), 8_000);
+    const current = await waitForSubscriptionStatus(fhir, first.id, 'active');
+    expect(current.channel.endpoint).toBe(`${receiver.url}/new-endpoint`);
+    const newAnswer = answered.find((r) => r.path === '/new-endpoint' && r.headers['x-knutepunkt-subscription'] === `Subscription/${first.id}`);
+    const history = (await fhir.get<Bundle<Subscription>>(`Subscription/${first.id}/_history`)).body.entry ?? [];
+    const activations = history.filter((e) => e.resource?.status === 'active');
+    expect(activations).toHaveLength(1);
+    // Activated after the new endpoint answered (the receiver stamps its answer just before sending it).
+    expect(Date.parse(activations[0].resource?.meta?.lastUpdated as string)).toBeGreaterThanOrEqual((newAnswer?.at ?? Infinity) - 5);
+    expect(receiver.of(first.id).map((r) => r.path).sort()).toEqual(['/new-endpoint', '/old-endpoint']);
+  });
+
+  test('a heartbeat the receiver refuses is not repeated on every sweep: the next one is a period later', async () => {
+    receiver.scriptFor.set('/refusing-heartbeats', [200, ...Array<number>(20).fill(500)]);
+    const sub = await subscribe('medication-dispense', { heartbeat: 2, path: '/refusing-heartbeats' });
+    await new Promise((resolve) => setTimeout(resolve, 3_300));
+    const beats = receiver.of(sub.id).filter((r) => typeOf(r) === 'heartbeat');
+    expect(beats.map((r) => r.status)).toEqual([500]);
+    expect((await fhir.get<Subscription>(`Subscription/${sub.id}`)).body.status).toBe('active');
+  });
+
+  test('a deleted subscription is sent no more heartbeats', async () => {
+    const sub = await subscribe('medication-dispense', { heartbeat: 1 });
+    await receiver.waitFor(() => receiver.of(sub.id).some((r) => typeOf(r) === 'heartbeat'), 8_000);
+    expect((await fhir.delete(`Subscription/${sub.id}`)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // one in flight may still land
+    const before = receiver.of(sub.id).length;
+    await new Promise((resolve) => setTimeout(resolve, 1_800));
+    expect(receiver.of(sub.id).length).toBe(before);
   });
 
   test('heartbeats while nothing else is sent, with the current event count', async () => {

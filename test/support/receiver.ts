@@ -20,10 +20,14 @@ export class TestReceiver {
   readonly requests: ReceivedRequest[] = [];
   /** Statuses to answer with, in order; when empty, 200. */
   readonly script: number[] = [];
+  /** Statuses to answer requests to one path with, before `script` (other tests' requests pass by). */
+  readonly scriptFor = new Map<string, number[]>();
   /** Answers every request with this status while set (a receiver that is down). */
   failing: number | undefined;
   /** Waits this long before answering (a slow receiver). */
   delayMs = 0;
+  /** Waits this long before answering requests to one path. */
+  readonly delayFor = new Map<string, number>();
   private server: Server | undefined;
   private waiters: (() => void)[] = [];
   url = '';
@@ -33,10 +37,11 @@ export class TestReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', async () => {
-        if (this.delayMs) {
-          await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+        const delay = this.delayFor.get(req.url ?? '') ?? this.delayMs;
+        if (delay) {
+          await new Promise((resolve) => setTimeout(resolve, delay));
         }
-        const status = this.failing ?? this.script.shift() ?? 200;
+        const status = this.failing ?? this.scriptFor.get(req.url ?? '')?.shift() ?? this.script.shift() ?? 200;
         this.requests.push({
           method: req.method ?? '',
           path: req.url ?? '',
