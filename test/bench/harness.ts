@@ -31,7 +31,7 @@ export function printTable(rows: Figures[]): void {
     const sorted = [...r.latencies].sort((a, b) => a - b);
     const rps = r.requests / r.seconds;
     console.log(
-      `| ${r.scenario} | ${r.concurrency} | ${r.requests} | ${percentile(sorted, 50).toFixed(2)} | ${percentile(sorted, 95).toFixed(2)} | ${percentile(sorted, 99).toFixed(2)} | ${rps.toFixed(0)} | ${(rps * r.resourcesPerRequest).toFixed(0)} |`
+      `| ${r.scenario} | ${r.concurrency} | ${r.requests} | ${ms(percentile(sorted, 50))} | ${ms(percentile(sorted, 95))} | ${ms(percentile(sorted, 99))} | ${rps.toFixed(0)} | ${(rps * r.resourcesPerRequest).toFixed(0)} |`
     );
   }
 }
@@ -120,4 +120,9 @@ export async function startServerProcess(env: Record<string, string>): Promise<{
   }
   child.kill();
   throw new Error('server did not start');
+}
+
+/** A latency for the table; a dash for scenarios that measure throughput only. */
+function ms(value: number): string {
+  return Number.isNaN(value) ? '–' : value.toFixed(2);
 }
