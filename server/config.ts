@@ -7,6 +7,8 @@ export interface Config {
   dataDir: string;
   redisUrl?: string;
   auth: 'on' | 'off';
+  /** Token settings when auth is on (server/auth/). */
+  tokens: TokenConfig;
   logLevel: string;
   subscriptionAllowedHosts: string[];
   /** Largest request body accepted, in bytes. */
@@ -18,6 +20,16 @@ export interface Config {
   /** Accept synthetic Test Norge identity numbers (month + 80); only for servers holding test data. */
   syntheticIdentifiers: boolean;
   subscriptions: SubscriptionConfig;
+}
+
+/** How access tokens are issued and accepted (server/auth/). */
+export interface TokenConfig {
+  /** Lifetime of the access tokens this server issues, in seconds (TOKEN_TTL_SECONDS). */
+  ttlSeconds: number;
+  /** Accept plain Bearer tokens beside DPoP-bound ones (AUTH_BEARER=allow); refused by default. */
+  allowBearer: boolean;
+  /** How old a DPoP proof or client assertion may be, in seconds, and the clock skew tolerated. */
+  proofMaxAgeSeconds: number;
 }
 
 /** How this process takes part in subscription delivery (subscriptions/runtime.ts). */
@@ -101,6 +113,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     lockMs: parseInteger(env, 'SUBSCRIPTION_LOCK_MS', 30_000, 500, HOUR),
     queuePrefix: env.SUBSCRIPTION_QUEUE_PREFIX || 'knutepunkt',
   };
+  const tokens: TokenConfig = {
+    ttlSeconds: parseInteger(env, 'TOKEN_TTL_SECONDS', 300, 30, 3600),
+    allowBearer: parseChoice(env, 'AUTH_BEARER', ['allow', 'refuse'], 'refuse') === 'allow',
+    proofMaxAgeSeconds: 60,
+  };
   return {
     port,
     host: env.HOST || '0.0.0.0',
@@ -108,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: env.DATA_DIR || './data',
     redisUrl,
     auth,
+    tokens,
     logLevel,
     subscriptionAllowedHosts: (env.SUBSCRIPTION_ALLOWED_HOSTS ?? '')
       .split(',')

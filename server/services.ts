@@ -18,6 +18,7 @@ import type { Validator } from './validation/validator.ts';
 import type { SubscriptionRuntime } from '../subscriptions/runtime.ts';
 import { startSubscriptionRuntime } from '../subscriptions/runtime.ts';
 import { loadTopicCatalog } from '../subscriptions/topics/topic-catalog.ts';
+import { AuthService } from './auth/auth-service.ts';
 
 /** The default tenant until municipalities become tenants. */
 export const DEFAULT_TENANT = 'default';
@@ -35,6 +36,8 @@ export interface Services {
   capabilityStatement: string;
   /** A repository for one request. */
   repository(context: RequestContext): KnutepunktRepository;
+  /** Tokens, clients and tenants (server/auth/). */
+  auth: AuthService;
   /** The outbox relay, notification queue and delivery worker this process runs. */
   subscriptions: SubscriptionRuntime;
   /** Stops subscription delivery, then closes the database. */
@@ -65,6 +68,7 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
     ...profiles.ownResources,
     ...topics.all().map((t) => t.resource),
   ]);
+  const auth = await AuthService.start(database, config.tokens);
   const subscriptions = startSubscriptionRuntime({ config, db: database, store, repository, topics });
   return {
     config,
@@ -75,6 +79,7 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
     validator,
     capabilityStatement: JSON.stringify(buildCapabilityStatement(registry, topics)),
     repository,
+    auth,
     subscriptions,
     close: async () => {
       await subscriptions.close();

@@ -27,6 +27,8 @@ import { SqlState, sqlState } from '../store/db/database.ts';
 import type { StoredVersion } from '../store/read.ts';
 import type { ResourceStore } from '../store/resource-store.ts';
 import type { Validator } from '../validation/validator.ts';
+import type { AuthContext } from '../auth/auth-context.ts';
+import { authorize } from '../auth/auth-context.ts';
 import { searchBundle } from './bundles.ts';
 import { historyInteraction } from './interactions/history.ts';
 import { guardStore } from './guarded-store.ts';
@@ -35,6 +37,8 @@ import { isKnownResourceType } from './definitions.ts';
 /** Who is asking and how: everything a request carries that the repository needs. */
 export interface RequestContext {
   tenant: string;
+  /** Who asks; undefined for the server's own work (status changes, publishing definitions). */
+  auth?: AuthContext;
   /** Public base URL of the FHIR API (`http://host/fhir`), for fullUrl and links. */
   baseUrl: string;
   /** `Prefer: handling=lenient`: unknown search parameters are ignored, not refused. */
@@ -80,6 +84,7 @@ export class KnutepunktRepository extends FhirRepository {
 
   async createResource<T extends Resource>(resource: T, options?: CreateResourceOptions): Promise<WithId<T>> {
     checkType(resource.resourceType);
+    authorize(this.context.auth, 'c', resource.resourceType);
     const id = options?.assignedId && resource.id ? resource.id : this.generateId();
     const candidate = { ...resource, id } as WithId<T>;
     this.validate(candidate);
@@ -88,6 +93,7 @@ export class KnutepunktRepository extends FhirRepository {
 
   async updateResource<T extends Resource>(resource: T, options?: UpdateResourceOptions): Promise<WithId<T>> {
     checkType(resource.resourceType);
+    authorize(this.context.auth, 'u', resource.resourceType);
     const id = resource.id;
     if (!id || !ID_PATTERN.test(id)) {
       throw new OperationOutcomeError(badRequest('Resource id must be 1-64 letters, digits, "-" or "."', 'id'));
@@ -122,6 +128,8 @@ export class KnutepunktRepository extends FhirRepository {
     patch: Operation[] | Parameters,
     options?: UpdateResourceOptions
   ): Promise<WithId<T>> {
+    checkType(resourceType);
+    authorize(this.context.auth, 'u', resourceType);
     for (let attempt = 1; ; attempt++) {
       const current = await this.readCurrentOrThrow(resourceType, id);
       if (options?.ifMatch !== undefined && String(current.version) !== options.ifMatch) {
@@ -147,6 +155,7 @@ export class KnutepunktRepository extends FhirRepository {
 
   async deleteResource(resourceType: string, id: string, options?: DeleteResourceOptions): Promise<void> {
     checkType(resourceType);
+    authorize(this.context.auth, 'd', resourceType);
     for (let attempt = 1; ; attempt++) {
       const current = await this.store.readCurrent(this.context.tenant, resourceType, id);
       if (!current) {
@@ -176,12 +185,15 @@ export class KnutepunktRepository extends FhirRepository {
   }
 
   async readResource<T extends Resource>(resourceType: string, id: string): Promise<WithId<T>> {
+    checkType(resourceType);
+    authorize(this.context.auth, 'r', resourceType);
     const current = await this.readCurrentOrThrow(resourceType, id);
     return parseStored<WithId<T>>(current.content as string);
   }
 
   async readVersion<T extends Resource>(resourceType: string, id: string, vid: string): Promise<WithId<T>> {
     checkType(resourceType);
+    authorize(this.context.auth, 'r', resourceType);
     const version = Number(vid);
     const stored = Number.isInteger(version)
       ? await this.store.readVersion(this.context.tenant, resourceType, id, version)
@@ -220,6 +232,7 @@ export class KnutepunktRepository extends FhirRepository {
 
   async search<T extends Resource>(searchRequest: SearchRequest<T>): Promise<Bundle<WithId<T>>> {
     checkType(searchRequest.resourceType);
+    authorize(this.context.auth, 's', searchRequest.resourceType);
     const page = await this.store.search(searchRequest, this.context);
     return JSON.parse(searchBundle(searchRequest, page, this.context.baseUrl)) as Bundle<WithId<T>>;
   }

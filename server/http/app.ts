@@ -4,6 +4,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
 import { setFaultLog } from '../log.ts';
+import { registerAuth } from './auth-routes.ts';
 import { registerErrorHandler } from './errors.ts';
 import { registerFhirRoutes } from './fhir-routes.ts';
 import { registerHealth } from './health.ts';
@@ -44,6 +45,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   registerBodyParsers(app);
   registerErrorHandler(app);
   registerHealth(app, services);
+  registerAuth(app, services);
   registerFhirRoutes(app, services);
   registerOperationRoutes(app, services);
   return app;

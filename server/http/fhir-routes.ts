@@ -12,7 +12,6 @@ import type { RequestContext } from '../fhir/repository.ts';
 import { createdByWrite, storedJson } from '../fhir/repository.ts';
 import type { QueryRecord } from '../fhir/search-request.ts';
 import type { Services } from '../services.ts';
-import { DEFAULT_TENANT } from '../services.ts';
 import { HttpError, responseType } from './negotiation.ts';
 import { isKnownResourceType } from '../fhir/definitions.ts';
 import { parseSearch, queryRecord } from '../fhir/search-request.ts';
@@ -20,10 +19,14 @@ import { planSearch } from '../store/search/plan.ts';
 
 type Params = { type?: string; id?: string; vid?: string };
 
-/** The tenant, public base URL and search leniency of one request. */
+/** Who asks (set by the auth hook), their tenant, the public base URL and search leniency of one request. */
 export function requestContext(services: Services, req: FastifyRequest): RequestContext {
+  if (!req.auth) {
+    throw new Error('FHIR request without authentication: the auth hook did not run'); // a 500, never full access
+  }
   return {
-    tenant: DEFAULT_TENANT,
+    tenant: req.auth.tenant,
+    auth: req.auth,
     baseUrl: services.config.baseUrl ?? `${req.protocol}://${req.host}/fhir`,
     lenient: /handling\s*=\s*lenient/i.test(String(req.headers.prefer ?? '')),
   };
@@ -154,7 +157,7 @@ function checkWriteRequest(req: FastifyRequest<{ Params: Params }>, services: Se
       throw new OperationOutcomeError(badRequest('Conditional requests need search criteria that select the resource'));
     }
     // Planning checks every parameter, modifier and value as a search would.
-    planSearch(services.store.registry, request, { tenant: DEFAULT_TENANT });
+    planSearch(services.store.registry, request, { tenant: req.auth?.tenant ?? '' });
   }
 }
 

@@ -6,6 +6,7 @@ import type { QueryRecord } from '../search-request.ts';
 import { dateRange } from '../../store/search/values.ts';
 import { MAX_COUNT } from '../../store/search/plan.ts';
 import type { FhirResult } from './result.ts';
+import { authorize } from '../../auth/auth-context.ts';
 
 const DEFAULT_HISTORY_COUNT = 50;
 
@@ -19,6 +20,8 @@ export async function historyInteraction(
   if (resourceType !== undefined && !isKnownResourceType(resourceType)) {
     throw new OperationOutcomeError(notFound);
   }
+  // History of a type or of everything lists many resources: as a search would (SMART v2: s).
+  authorize(repo.context.auth, id ? 'r' : 's', resourceType ?? '*');
   const tenant = repo.context.tenant;
   if (resourceType && id && !(await repo.store.readCurrent(tenant, resourceType, id))) {
     throw new OperationOutcomeError(notFound);

@@ -3,6 +3,7 @@ import type { ResourceStore } from '../../store/resource-store.ts';
 import { isKnownResourceType } from '../definitions.ts';
 import type { RequestContext } from '../repository.ts';
 import type { FhirResult } from './result.ts';
+import { authorize } from '../../auth/auth-context.ts';
 
 /** read and vread: the stored text goes out as it is, with no parse and no re-serialisation. */
 export async function readInteraction(
@@ -15,6 +16,7 @@ export async function readInteraction(
   if (!isKnownResourceType(resourceType)) {
     throw new OperationOutcomeError(notFound);
   }
+  authorize(context.auth, 'r', resourceType);
   let stored;
   if (vid === undefined) {
     stored = await store.readCurrent(context.tenant, resourceType, id);

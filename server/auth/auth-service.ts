@@ -1,0 +1,201 @@
+import type { TokenConfig } from '../config.ts';
+import type { Database } from '../store/db/database.ts';
+import type { Audience } from './access-token.ts';
+import { issueAccessToken, TokenError, verifyAccessToken } from './access-token.ts';
+import type { AuthContext } from './auth-context.ts';
+import { ClientAssertionVerifier, ClientAuthError } from './client-assertion.ts';
+import type { Client } from './clients.ts';
+import { ClientRegistry } from './clients.ts';
+import { DpopError, verifyDpopProof } from './dpop.ts';
+import { ReplayCache } from './replay.ts';
+import { ScopeSet, parseScope } from './scopes.ts';
+import type { SigningKeys } from './signing-keys.ts';
+import { loadSigningKeys } from './signing-keys.ts';
+
+/**
+ * Authentication as one object the HTTP layer calls: issuing a token for a client that proved
+ * who it is (and, with DPoP, which key it holds), and turning the token and proof of a request
+ * into an AuthContext. HTTP details (form fields, headers, status codes) stay in the routes.
+ */
+
+/** Where a request was addressed: this server's origin and FHIR base, as the client sees them. */
+export interface Addressing extends Audience {
+  /** The URL of the token endpoint (the audience of client assertions). */
+  tokenEndpoint: string;
+}
+
+/** An OAuth error (RFC 6749 §5.2, RFC 9449 §5), with the HTTP status it is sent with. */
+export class OAuthError extends Error {
+  readonly code: string;
+  readonly status: number;
+  constructor(code: string, description: string, status = 400) {
+    super(description);
+    this.code = code;
+    this.status = status;
+  }
+}
+
+export interface TokenRequest {
+  grantType?: string;
+  assertionType?: string;
+  assertion?: string;
+  scope?: string;
+  /** The DPoP header of the token request. */
+  dpop?: string;
+}
+
+export interface IssuedToken {
+  accessToken: string;
+  tokenType: 'DPoP' | 'Bearer';
+  expiresIn: number;
+  scope: string;
+  client: Client;
+}
+
+export interface ResourceRequest {
+  authorization?: string;
+  dpop?: string;
+  method: string;
+  /** The request URL as the client addressed it, without query. */
+  url: string;
+}
+
+export class AuthService {
+  readonly clients: ClientRegistry;
+  private readonly keys: SigningKeys;
+  private readonly assertions: ClientAssertionVerifier;
+  private readonly config: TokenConfig;
+  private readonly proofs = new ReplayCache();
+
+  private constructor(db: Database, keys: SigningKeys, config: TokenConfig) {
+    this.clients = new ClientRegistry(db);
+    this.keys = keys;
+    this.assertions = new ClientAssertionVerifier(db, this.clients);
+    this.config = config;
+  }
+
+  static async start(db: Database, config: TokenConfig): Promise<AuthService> {
+    return new AuthService(db, await loadSigningKeys(db), config);
+  }
+
+  /** The public keys tokens are signed with (JWKS). */
+  get jwks(): SigningKeys['jwks'] {
+    return this.keys.jwks;
+  }
+
+  get allowsBearer(): boolean {
+    return this.config.allowBearer;
+  }
+
+  /** The client-credentials grant with a private_key_jwt assertion, DPoP-bound unless Bearer is allowed and no proof came. */
+  async issue(request: TokenRequest, where: Addressing): Promise<IssuedToken> {
+    if (request.grantType !== 'client_credentials') {
+      throw new OAuthError('unsupported_grant_type', 'Only grant_type=client_credentials is supported');
+    }
+    if (request.assertionType !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' || !request.assertion) {
+      throw new OAuthError('invalid_client', 'Authenticate with a private_key_jwt client_assertion (RFC 7523)', 401);
+    }
+    let client: Client;
+    try {
+      client = await this.assertions.verify(request.assertion, where.tokenEndpoint);
+    } catch (err) {
+      if (err instanceof ClientAuthError) {
+        throw new OAuthError('invalid_client', err.message, 401);
+      }
+      throw err;
+    }
+    let jkt: string | undefined;
+    if (request.dpop) {
+      try {
+        jkt = await verifyDpopProof(request.dpop, {
+          method: 'POST',
+          url: where.tokenEndpoint,
+          maxAgeSeconds: this.config.proofMaxAgeSeconds,
+          replay: this.proofs,
+        });
+      } catch (err) {
+        if (err instanceof DpopError) {
+          throw new OAuthError('invalid_dpop_proof', err.message);
+        }
+        throw err;
+      }
+    } else if (!this.config.allowBearer) {
+      throw new OAuthError('invalid_dpop_proof', 'A DPoP proof is required: this server issues sender-constrained tokens only');
+    }
+    const scope = grantedScopes(client, request.scope);
+    const accessToken = await issueAccessToken(
+      this.keys,
+      { clientId: client.id, tenant: client.tenant, role: client.role, serviceCodes: client.serviceCodes, scope, jkt },
+      where,
+      this.config.ttlSeconds
+    );
+    return { accessToken, tokenType: jkt ? 'DPoP' : 'Bearer', expiresIn: this.config.ttlSeconds, scope, client };
+  }
+
+  /** The AuthContext of a request to the FHIR API, or an OAuthError (401) saying what is wrong. */
+  async authenticate(request: ResourceRequest, where: Audience): Promise<AuthContext> {
+    const match = /^(DPoP|Bearer)\s+([A-Za-z0-9\-._~+/]+=*)$/i.exec(request.authorization ?? '');
+    if (!match) {
+      throw new OAuthError('invalid_token', request.authorization ? 'Malformed Authorization header' : 'An access token is required', 401);
+    }
+    const scheme = match[1].toLowerCase();
+    const token = match[2];
+    let claims;
+    try {
+      claims = await verifyAccessToken(this.keys, token, where);
+    } catch (err) {
+      if (err instanceof TokenError) {
+        throw new OAuthError('invalid_token', err.message, 401);
+      }
+      throw err;
+    }
+    if (claims.jkt) {
+      if (scheme !== 'dpop' || !request.dpop) {
+        throw new OAuthError('invalid_token', 'This token is DPoP-bound: send it as "Authorization: DPoP …" with a DPoP proof', 401);
+      }
+      let jkt;
+      try {
+        jkt = await verifyDpopProof(request.dpop, {
+          method: request.method,
+          url: request.url,
+          accessToken: token,
+          maxAgeSeconds: this.config.proofMaxAgeSeconds,
+          replay: this.proofs,
+        });
+      } catch (err) {
+        if (err instanceof DpopError) {
+          throw new OAuthError('invalid_dpop_proof', err.message, 401);
+        }
+        throw err;
+      }
+      if (jkt !== claims.jkt) {
+        throw new OAuthError('invalid_dpop_proof', 'The DPoP proof is signed with another key than the token is bound to', 401);
+      }
+    } else if (scheme !== 'bearer' || !this.config.allowBearer) {
+      throw new OAuthError('invalid_token', 'Bearer tokens are not accepted here: use a DPoP-bound token', 401);
+    }
+    return {
+      tenant: claims.tenant,
+      clientId: claims.clientId,
+      role: claims.role,
+      scopes: ScopeSet.parse(claims.scope),
+      serviceCodes: claims.serviceCodes,
+    };
+  }
+}
+
+/** The requested scopes if the client may have each of them, else all the client may have. */
+function grantedScopes(client: Client, requested: string | undefined): string {
+  const allowed = ScopeSet.parse(client.scopes.join(' '));
+  if (!requested?.trim()) {
+    return allowed.toString();
+  }
+  const asked = requested.trim().split(/\s+/);
+  for (const text of asked) {
+    const scope = parseScope(text);
+    if (!scope || !allowed.covers(scope)) {
+      throw new OAuthError('invalid_scope', `Scope ${text} is not one this client may have`);
+    }
+  }
+  return asked.join(' ');
+}

@@ -1,0 +1,124 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthContext } from '../auth/auth-context.ts';
+import { developmentAuth } from '../auth/auth-context.ts';
+import type { Addressing } from '../auth/auth-service.ts';
+import { OAuthError } from '../auth/auth-service.ts';
+import { DPOP_ALGORITHMS } from '../auth/dpop.ts';
+import type { Services } from '../services.ts';
+import { DEFAULT_TENANT } from '../services.ts';
+import { FHIR_JSON } from './negotiation.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who the request comes from; set for every request to the FHIR API before its handler runs. */
+    auth?: AuthContext;
+  }
+}
+
+/**
+ * Where requests are authenticated: the token endpoint (client credentials with private_key_jwt,
+ * DPoP), the SMART configuration and JWKS that describe it, and the hook that turns the token and
+ * proof of every FHIR API request into `req.auth` (or answers 401).
+ */
+export function registerAuth(app: FastifyInstance, services: Services): void {
+  app.decorateRequest('auth', undefined);
+
+  app.addHook('onRequest', async (req, reply) => {
+    const path = req.url.split('?')[0];
+    if (!/^\/fhir(\/|$)/.test(path) || path === '/fhir/metadata' || path.startsWith('/fhir/.well-known/')) {
+      return;
+    }
+    if (services.config.auth === 'off') {
+      req.auth = developmentAuth(DEFAULT_TENANT);
+      return;
+    }
+    const where = addressing(services, req);
+    try {
+      req.auth = await services.auth.authenticate(
+        {
+          authorization: req.headers.authorization,
+          dpop: typeof req.headers.dpop === 'string' ? req.headers.dpop : undefined,
+          method: req.method,
+          url: `${where.issuer}${path}`,
+        },
+        where
+      );
+    } catch (err) {
+      if (!(err instanceof OAuthError)) {
+        throw err;
+      }
+      return refuse(reply, err, services.auth.allowsBearer);
+    }
+  });
+
+  app.post('/oauth2/token', async (req, reply) => {
+    const form = (req.body ?? {}) as Record<string, string | string[] | undefined>;
+    const field = (name: string): string | undefined => {
+      const value = form[name];
+      return Array.isArray(value) ? undefined : value; // a repeated parameter is malformed (RFC 6749 §3.1)
+    };
+    try {
+      const issued = await services.auth.issue(
+        {
+          grantType: field('grant_type'),
+          assertionType: field('client_assertion_type'),
+          assertion: field('client_assertion'),
+          scope: field('scope'),
+          dpop: typeof req.headers.dpop === 'string' ? req.headers.dpop : undefined,
+        },
+        addressing(services, req)
+      );
+      return reply
+        .header('cache-control', 'no-store')
+        .send({ access_token: issued.accessToken, token_type: issued.tokenType, expires_in: issued.expiresIn, scope: issued.scope });
+    } catch (err) {
+      if (err instanceof OAuthError) {
+        return reply.code(err.status).header('cache-control', 'no-store').send({ error: err.code, error_description: err.message });
+      }
+      throw err;
+    }
+  });
+
+  app.get('/oauth2/jwks', async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(services.auth.jwks));
+
+  const smartConfiguration = async (req: FastifyRequest, reply: FastifyReply) => {
+    const where = addressing(services, req);
+    return reply.send({
+      issuer: where.issuer,
+      jwks_uri: `${where.issuer}/oauth2/jwks`,
+      token_endpoint: where.tokenEndpoint,
+      grant_types_supported: ['client_credentials'],
+      token_endpoint_auth_methods_supported: ['private_key_jwt'],
+      token_endpoint_auth_signing_alg_values_supported: ['RS256', 'RS384', 'PS256', 'ES256', 'ES384', 'EdDSA'],
+      dpop_signing_alg_values_supported: DPOP_ALGORITHMS,
+      scopes_supported: ['system/*.cruds', 'system/*.rs'],
+      capabilities: ['client-confidential-asymmetric', 'permission-v2'],
+    });
+  };
+  app.get('/.well-known/smart-configuration', smartConfiguration);
+  app.get('/fhir/.well-known/smart-configuration', smartConfiguration);
+}
+
+/** This server's origin, FHIR base and token endpoint as the client addressed them (BASE_URL when set). */
+export function addressing(services: Services, req: FastifyRequest): Addressing {
+  const base = services.config.baseUrl;
+  const issuer = base ? new URL(base).origin : `${req.protocol}://${req.host}`;
+  return { issuer, audience: base ?? `${issuer}/fhir`, tokenEndpoint: `${issuer}/oauth2/token` };
+}
+
+/** 401 with an OperationOutcome and the WWW-Authenticate challenge RFC 6750 and RFC 9449 describe. */
+function refuse(reply: FastifyReply, err: OAuthError, allowBearer: boolean): FastifyReply {
+  const quoted = err.message.replace(/["\\]/g, '');
+  const challenges = [`DPoP error="${err.code}", error_description="${quoted}", algs="${DPOP_ALGORITHMS.join(' ')}"`];
+  if (allowBearer) {
+    challenges.push(`Bearer error="${err.code}"`);
+  }
+  return reply
+    .code(401)
+    .header('www-authenticate', challenges.join(', '))
+    .type(FHIR_JSON)
+    .send({
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: 'login', details: { text: err.message } }],
+    });
+}
