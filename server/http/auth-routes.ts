@@ -108,7 +108,8 @@ export function addressing(services: Services, req: FastifyRequest): Addressing 
 
 /** 401 with an OperationOutcome and the WWW-Authenticate challenge RFC 6750 and RFC 9449 describe. */
 function refuse(reply: FastifyReply, err: OAuthError, allowBearer: boolean): FastifyReply {
-  const quoted = err.message.replace(/["\\]/g, '');
+  // A header value is printable ASCII; the description is quoted, so no quotes or backslashes either.
+  const quoted = err.message.replace(/[^\x20-\x7e]|["\\]/g, '');
   const challenges = [`DPoP error="${err.code}", error_description="${quoted}", algs="${DPOP_ALGORITHMS.join(' ')}"`];
   if (allowBearer) {
     challenges.push(`Bearer error="${err.code}"`);

@@ -7,13 +7,16 @@ import type { KnutepunktRepository } from '../repository.ts';
 import type { QueryRecord } from '../search-request.ts';
 import { parseSearch } from '../search-request.ts';
 import type { FhirResult } from './result.ts';
+import { authorize } from '../../auth/auth-context.ts';
 
 /** search-type (GET or POST _search): one page as a searchset Bundle, plus _include/_revinclude. */
 export async function searchInteraction(repo: KnutepunktRepository, resourceType: string, query: QueryRecord): Promise<FhirResult> {
   if (!isKnownResourceType(resourceType)) {
     throw new OperationOutcomeError(notFound);
   }
+  authorize(repo.context.auth, 's', resourceType);
   const request = parseSearch(resourceType, query);
+  // Included resources come through the repository, so their types' scopes are checked too.
   const page = await repo.store.search(request, repo.context);
   let body = searchBundle(request, page, repo.context.baseUrl);
   if ((request.include?.length || request.revInclude?.length) && page.rows.length > 0) {

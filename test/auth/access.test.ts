@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import type { Bundle, Observation, OperationOutcome, Patient } from '@medplum/fhirtypes';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { loadSigningKeys } from '../../server/auth/signing-keys.ts';
+import { FNR_SYSTEM, syntheticFnr } from '../support/identities.ts';
+import { OAuthTestClient, newKeyPair } from '../support/oauth.ts';
+import type { TestServer } from '../support/server.ts';
+import { startTestServer } from '../support/server.ts';
+
+/**
+ * The FHIR API with authentication on, over HTTP with real keys: what a request needs (a valid
+ * DPoP-bound token and a fresh proof for this method and URL), what its scopes allow, and that one
+ * municipality never sees another's data.
+ */
+
+const OSLO = '920000002';
+const BODO = '930000000';
+
+let server: TestServer;
+let epjOslo: OAuthTestClient;
+let epjBodo: OAuthTestClient;
+let vendorOslo: OAuthTestClient;
+
+const patient = (n: number): Patient => ({
+  resourceType: 'Patient',
+  identifier: [{ system: FNR_SYSTEM, value: syntheticFnr(n) }],
+  name: [{ family: `Testesen${n}`, given: ['Kari'] }],
+});
+
+const pulse = (): Observation => ({
+  resourceType: 'Observation',
+  status: 'final',
+  code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
+  valueQuantity: { value: 70, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
+});
+
+beforeAll(async () => {
+  server = await startTestServer({ auth: 'on' });
+  epjOslo = await OAuthTestClient.register(server, { id: 'epj-oslo', tenant: OSLO, role: 'epj' });
+  epjBodo = await OAuthTestClient.register(server, { id: 'epj-bodo', tenant: BODO, role: 'epj' });
+  vendorOslo = await OAuthTestClient.register(server, { id: 'vft-oslo', tenant: OSLO, role: 'vendor', serviceCodes: ['DT'] });
+  await Promise.all([epjOslo.login(), epjBodo.login(), vendorOslo.login()]);
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+/** A token of ours with claims changed: signed with the server's own key unless `key` says otherwise. */
+async function forgedToken(claims: Record<string, unknown>, key?: CryptoKey | Uint8Array, alg = 'ES256'): Promise<string> {
+  const keys = await loadSigningKeys(server.database.db);
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({
+    iss: server.root,
+    aud: `${server.root}/fhir`,
+    sub: epjOslo.id,
+    client_id: epjOslo.id,
+    tenant: OSLO,
+    role: 'epj',
+    scope: 'system/*.rs',
+    jti: randomUUID(),
+    iat: now,
+    exp: now + 120,
+    cnf: { jkt: await import('jose').then((j) => j.calculateJwkThumbprint(epjOslo.dpopKey.publicJwk)) },
+    ...claims,
+  })
+    .setProtectedHeader({ alg, kid: keys.current.kid, typ: 'at+jwt' })
+    .sign(key ?? keys.current.key);
+}
+
+async function withToken(token: string, path = 'Patient') {
+  const url = `${server.base}/${path}`;
+  const res = await fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: await epjOslo.proof('GET', url, token) } });
+  return { status: res.status, challenge: res.headers.get('www-authenticate'), body: (await res.json()) as OperationOutcome };
+}
+
+describe('a FHIR request needs a valid token and proof', () => {
+  test('with them: 200; without a token: 401 with a DPoP challenge and an OperationOutcome', async () => {
+    expect((await epjOslo.fhir('GET', 'Patient')).status).toBe(200);
+    const res = await fetch(`${server.base}/Patient`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/^DPoP error="invalid_token"/);
+    expect(((await res.json()) as OperationOutcome).issue?.[0]).toMatchObject({ severity: 'error', code: 'login' });
+    // Metadata and discovery stay open.
+    expect((await fetch(`${server.base}/metadata`)).status).toBe(200);
+  });
+
+  test.each([
+    ['expired', { exp: Math.floor(Date.now() / 1000) - 60, iat: Math.floor(Date.now() / 1000) - 400 }, /exp/],
+    ['not yet valid', { nbf: Math.floor(Date.now() / 1000) + 300 }, /nbf/],
+    ['for another audience', { aud: 'https://other-server.example/fhir' }, /aud/],
+    ['from another issuer', { iss: 'https://evil.example' }, /iss/],
+  ])('a token %s: 401', async (_case, claims, reason) => {
+    const res = await withToken(await forgedToken(claims));
+    expect(res.status).toBe(401);
+    expect(res.body.issue?.[0]?.details?.text).toMatch(reason);
+  });
+
+  test('a token signed with another key, unsigned (alg none), or not a JWT: 401', async () => {
+    const other = await newKeyPair();
+    expect((await withToken(await forgedToken({}, other.privateKey))).status).toBe(401);
+    const [header, payload] = (await forgedToken({})).split('.');
+    const none = `${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(header, 'base64url').toString()), alg: 'none' })).toString('base64url')}.${payload}.`;
+    expect((await withToken(none)).status).toBe(401);
+    expect((await withToken('not-a-token')).status).toBe(401);
+  });
+
+  test('a forged tenant claim cannot be signed: changing the payload breaks the signature', async () => {
+    const [header, payload, signature] = epjOslo.accessToken.split('.');
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    const tampered = `${header}.${Buffer.from(JSON.stringify({ ...claims, tenant: BODO })).toString('base64url')}.${signature}`;
+    expect((await withToken(tampered)).status).toBe(401);
+  });
+
+  test('DPoP: a proof for another method or URL, a reused proof, another key\'s proof, no proof, or the token sent as Bearer: 401', async () => {
+    const token = epjOslo.accessToken;
+    const url = `${server.base}/Patient`;
+    const send = (headers: Record<string, string>) => fetch(url, { headers: { authorization: `DPoP ${token}`, ...headers } });
+    expect((await send({ dpop: await epjOslo.proof('POST', url, token) })).status).toBe(401);
+    expect((await send({ dpop: await epjOslo.proof('GET', `${server.base}/Observation`, token) })).status).toBe(401);
+    const proof = await epjOslo.proof('GET', url, token);
+    expect((await send({ dpop: proof })).status).toBe(200);
+    const replay = await send({ dpop: proof });
+    expect(replay.status).toBe(401);
+    expect(replay.headers.get('www-authenticate')).toMatch(/invalid_dpop_proof/);
+    expect((await send({ dpop: await epjOslo.proof('GET', url, token, {}, await newKeyPair()) })).status).toBe(401);
+    expect((await send({ dpop: await epjOslo.proof('GET', url, undefined) })).status).toBe(401); // no ath
+    expect((await send({})).status).toBe(401);
+    const bearer = await fetch(url, { headers: { authorization: `Bearer ${token}`, dpop: await epjOslo.proof('GET', url, token) } });
+    expect(bearer.status).toBe(401);
+  });
+});
+
+describe('scopes', () => {
+  test('a vendor reads patients but may not create or delete them: 403 naming the scope', async () => {
+    expect((await vendorOslo.fhir('GET', 'Patient')).status).toBe(200);
+    const created = await vendorOslo.fhir<OperationOutcome>('POST', 'Patient', patient(1));
+    expect(created.status).toBe(403);
+    expect(created.body.issue?.[0]).toMatchObject({ code: 'forbidden' });
+    expect(created.body.issue?.[0]?.details?.text).toMatch(/system\/Patient\.c/);
+    expect((await vendorOslo.fhir('POST', 'Observation', pulse())).status).toBe(201);
+  });
+
+  test('inside a batch or transaction each entry is checked: forbidden entries fail, a forbidden transaction stores nothing', async () => {
+    const batch = await vendorOslo.fhir<Bundle>('POST', '', {
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: [
+        { resource: pulse(), request: { method: 'POST', url: 'Observation' } },
+        { resource: patient(2), request: { method: 'POST', url: 'Patient' } },
+      ],
+    });
+    expect(batch.status).toBe(200);
+    expect(batch.body.entry?.map((e) => e.response?.status.slice(0, 3))).toEqual(['201', '403']);
+    const transaction = await vendorOslo.fhir('POST', '', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { fullUrl: 'urn:uuid:1b7a0f8e-0000-4000-8000-000000000001', resource: patient(3), request: { method: 'POST', url: 'Patient' } },
+        { resource: pulse(), request: { method: 'POST', url: 'Observation' } },
+      ],
+    });
+    expect(transaction.status).toBe(403);
+    const found = await epjOslo.fhir<Bundle>('GET', `Patient?identifier=${FNR_SYSTEM}|${syntheticFnr(3)}`);
+    expect(found.body.entry ?? []).toHaveLength(0);
+  });
+
+  test('a token narrowed to fewer scopes than the client has allows only those', async () => {
+    const narrow = await OAuthTestClient.register(server, { id: 'epj-oslo-reader', tenant: OSLO, role: 'epj' });
+    await narrow.login('system/Observation.rs');
+    expect((await narrow.fhir('GET', 'Observation')).status).toBe(200);
+    expect((await narrow.fhir('GET', 'Patient')).status).toBe(403);
+    expect((await narrow.fhir('GET', '_history')).status).toBe(403);
+  });
+});
+
+describe('municipalities never see each other\'s data', () => {
+  let osloPatient: Patient & { id: string };
+
+  beforeAll(async () => {
+    const created = await epjOslo.fhir<Patient & { id: string }>('POST', 'Patient', patient(10));
+    expect(created.status).toBe(201);
+    osloPatient = created.body;
+  });
+
+  test('by id, version, search, history, and batch entry: not found, with no hint that it exists', async () => {
+    const own = await epjOslo.fhir('GET', `Patient/${osloPatient.id}`);
+    expect(own.status).toBe(200);
+    const other = await epjBodo.fhir<OperationOutcome>('GET', `Patient/${osloPatient.id}`);
+    expect(other.status).toBe(404);
+    const unknown = await epjBodo.fhir<OperationOutcome>('GET', `Patient/${randomUUID()}`);
+    expect(other.body).toEqual(unknown.body); // the same answer as for an id that exists nowhere
+    expect((await epjBodo.fhir('GET', `Patient/${osloPatient.id}/_history/1`)).status).toBe(404);
+    expect((await epjBodo.fhir('GET', `Patient/${osloPatient.id}/_history`)).status).toBe(404);
+    const search = await epjBodo.fhir<Bundle>('GET', `Patient?identifier=${FNR_SYSTEM}|${syntheticFnr(10)}`);
+    expect(search.body.entry ?? []).toHaveLength(0);
+    const byId = await epjBodo.fhir<Bundle>('GET', `Patient?_id=${osloPatient.id}`);
+    expect(byId.body.entry ?? []).toHaveLength(0);
+    const history = await epjBodo.fhir<Bundle>('GET', 'Patient/_history');
+    expect((history.body.entry ?? []).map((e) => e.resource?.id)).not.toContain(osloPatient.id);
+    const batch = await epjBodo.fhir<Bundle>('POST', '', {
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: [{ request: { method: 'GET', url: `Patient/${osloPatient.id}` } }],
+    });
+    expect(batch.body.entry?.[0]?.response?.status).toMatch(/^404/);
+  });
+
+  test('writes: an update or delete by another municipality never touches the resource', async () => {
+    const update = await epjBodo.fhir('PUT', `Patient/${osloPatient.id}`, { ...patient(10), id: osloPatient.id, name: [{ family: 'Overskrevet' }] });
+    expect([200, 201]).toContain(update.status); // Bodø's own resource under that id, if anything
+    expect((await epjBodo.fhir('DELETE', `Patient/${osloPatient.id}`)).status).toBe(200);
+    const still = await epjOslo.fhir<Patient>('GET', `Patient/${osloPatient.id}`);
+    expect(still.status).toBe(200);
+    expect(still.body.name?.[0]?.family).toBe('Testesen10');
+    expect(still.body.meta?.versionId).toBe('1');
+  });
+});
