@@ -82,7 +82,8 @@ export class OAuthTestClient {
 
   /** A DPoP proof for one request; `claims`/`header` override. */
   async proof(method: string, url: string, accessToken?: string, claims: Record<string, unknown> = {}, key = this.dpopKey): Promise<string> {
-    const { kid: _kid, alg: _alg, ...jwk } = key.publicJwk;
+    // The proof carries the bare public key (kty, crv, x, y), as RFC 9449 shows it.
+    const jwk = { kty: key.publicJwk.kty, crv: key.publicJwk.crv, x: key.publicJwk.x, y: key.publicJwk.y };
     return new SignJWT({
       jti: randomUUID(),
       htm: method,
