@@ -62,6 +62,24 @@ export class ConfigError extends Error {}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/**
+ * The configuration of a command (`knutepunkt`, `knutepunkt worker` …), checked by `require` too;
+ * an invalid setting ends the process with one line naming it and exit code 2.
+ */
+export function configOrExit(program: string, require: (config: Config) => void = () => undefined): Config {
+  try {
+    const config = loadConfig();
+    require(config);
+    return config;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${program}: invalid configuration: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
 /** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = parseInteger(env, 'PORT', 8080, 0, 65535);

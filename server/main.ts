@@ -1,23 +1,19 @@
-import { ConfigError, loadConfig } from './config.ts';
+import { configOrExit } from './config.ts';
 import { buildApp } from './http/app.ts';
 import { createServices } from './services.ts';
 
 /** Starts the server: configuration, storage and schema, then HTTP. */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`knutepunkt: invalid configuration: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = configOrExit('knutepunkt');
   const services = await createServices(config);
   const app = await buildApp(services);
   if (config.auth === 'off') {
-    app.log.warn('AUTH=off: authentication is disabled. Never run like this with real data.');
+    // Loud on purpose: a server that accepts everyone must never be mistaken for one that does not.
+    app.log.warn(
+      'AUTH=off: AUTHENTICATION IS DISABLED. Every request is accepted without a token, with every permission, on one default tenant. For development only; never with real data.'
+    );
+  } else {
+    app.log.info('Authentication on: clients get DPoP-bound tokens at /oauth2/token; onboard municipalities and clients with npm run admin');
   }
   const shutdown = async (): Promise<void> => {
     await app.close();

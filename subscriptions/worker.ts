@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../server/config.ts';
+import { ConfigError, configOrExit } from '../server/config.ts';
 import { createServices } from '../server/services.ts';
 
 /**
@@ -7,19 +7,11 @@ import { createServices } from '../server/services.ts';
  * are the server's (REDIS_URL, DATABASE_URL, SUBSCRIPTION_WORKER_CONCURRENCY …).
  */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-    if (!config.redisUrl) {
+  const config = configOrExit('knutepunkt worker', (c) => {
+    if (!c.redisUrl) {
       throw new ConfigError('REDIS_URL is required: the worker takes its jobs from Redis');
     }
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`knutepunkt worker: invalid configuration: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  });
   const services = await createServices({ ...config, subscriptions: { ...config.subscriptions, relay: false, deliverHere: true } });
   const shutdown = async (): Promise<void> => {
     await services.close();

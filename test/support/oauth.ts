@@ -1,6 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
+import { signClientAssertion, signDpopProof } from '../../examples/oauth-client/client.ts';
 import type { ClientRole, ServiceCode } from '../../server/auth/clients.ts';
 import type { TestServer } from './server.ts';
 
@@ -74,26 +75,12 @@ export class OAuthTestClient {
 
   /** A client assertion; `claims`/`header` override what a well-behaved client sends. */
   async assertion(claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}, key = this.signingKey): Promise<string> {
-    const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ iss: this.id, sub: this.id, aud: this.tokenEndpoint, jti: randomUUID(), iat: now, exp: now + 60, ...claims })
-      .setProtectedHeader({ alg: 'ES256', kid: key.publicJwk.kid, typ: 'JWT', ...header })
-      .sign(key.privateKey);
+    return signClientAssertion(this.id, this.tokenEndpoint, key, claims, header);
   }
 
-  /** A DPoP proof for one request; `claims`/`header` override. */
+  /** A DPoP proof for one request; `claims` override. */
   async proof(method: string, url: string, accessToken?: string, claims: Record<string, unknown> = {}, key = this.dpopKey): Promise<string> {
-    // The proof carries the bare public key (kty, crv, x, y), as RFC 9449 shows it.
-    const jwk = { kty: key.publicJwk.kty, crv: key.publicJwk.crv, x: key.publicJwk.x, y: key.publicJwk.y };
-    return new SignJWT({
-      jti: randomUUID(),
-      htm: method,
-      htu: url,
-      iat: Math.floor(Date.now() / 1000),
-      ...(accessToken ? { ath: createHash('sha256').update(accessToken).digest('base64url') } : {}),
-      ...claims,
-    })
-      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
-      .sign(key.privateKey);
+    return signDpopProof(method, url, key, accessToken, claims);
   }
 
   /** POSTs to the token endpoint with the given form fields and headers. */
