@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       dataDir: './data',
       redisUrl: undefined,
       auth: 'on',
+      tokens: { ttlSeconds: 300, allowBearer: false, proofMaxAgeSeconds: 60 },
       logLevel: 'info',
       subscriptionAllowedHosts: [],
       bodyLimit: 10 * 1024 * 1024,
@@ -55,6 +56,8 @@ describe('loadConfig', () => {
       DATA_DIR: '/var/lib/knutepunkt',
       REDIS_URL: 'rediss://cache.example:6380',
       AUTH: 'OFF',
+      AUTH_BEARER: 'Allow',
+      TOKEN_TTL_SECONDS: '600',
       LOG_LEVEL: 'Debug',
       SUBSCRIPTION_ALLOWED_HOSTS: ' a.example , b.example,,',
       BODY_LIMIT: '2048',
@@ -80,6 +83,7 @@ describe('loadConfig', () => {
       dataDir: '/var/lib/knutepunkt',
       redisUrl: 'rediss://cache.example:6380',
       auth: 'off',
+      tokens: { ttlSeconds: 600, allowBearer: true, proofMaxAgeSeconds: 60 },
       logLevel: 'debug',
       subscriptionAllowedHosts: ['a.example', 'b.example'],
       bodyLimit: 2048,
@@ -98,6 +102,12 @@ describe('loadConfig', () => {
         queuePrefix: 'kommune-a',
       },
     });
+  });
+
+  test('token settings take only their choices and ranges', () => {
+    expect(() => loadConfig({ AUTH_BEARER: 'sometimes' })).toThrow(/AUTH_BEARER must be "allow" or "refuse"/);
+    expect(() => loadConfig({ TOKEN_TTL_SECONDS: '5' })).toThrow(/TOKEN_TTL_SECONDS must be an integer from 30 to 3600/);
+    expect(() => loadConfig({ TOKEN_TTL_SECONDS: '86400' })).toThrow(/TOKEN_TTL_SECONDS/);
   });
 
   test('subscription settings take only their choices and ranges; worker-only delivery needs Redis', () => {
