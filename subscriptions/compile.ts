@@ -3,6 +3,7 @@ import type { Subscription } from '@medplum/fhirtypes';
 import { queryRecord } from '../server/fhir/search-request.ts';
 import type { Criteria } from '../server/store/search/matcher.ts';
 import type { SearchParamRegistry } from '../server/store/search/registry.ts';
+import { checkOrganizationNumber } from '../server/validation/norwegian-identifiers.ts';
 import { compileCriteria } from './criteria.ts';
 import type { Interaction, LiveSubscription } from './subscription-model.ts';
 import {
@@ -64,6 +65,8 @@ export function compileSubscription(tenant: string, subscription: Stored, contex
   }
   // Filters of one type apply to that type's events (AND); a filter without a type to every type.
   const filters = new Map<string, Criteria[]>([...topic.triggers.keys()].map((type) => [type, []]));
+  // The topic's own key: the municipality whose data the event is, which for a subscription is its tenant.
+  let ownMunicipality = true;
   primitiveExtensions(subscription, 'criteria')
     .filter((e) => e.url === BACKPORT_EXTENSIONS.filterCriteria)
     .forEach((extension, i) => {
@@ -72,7 +75,21 @@ export function compileSubscription(tenant: string, subscription: Stored, contex
       const question = text.indexOf('?');
       const typed = question > 0 && /^[A-Z][A-Za-z]+$/.test(text.slice(0, question));
       const types = typed ? [text.slice(0, question)] : [...topic.triggers.keys()];
-      const query = typed ? text.slice(question + 1) : text.replace(/^\?/, '');
+      const terms = (typed ? text.slice(question + 1) : text.replace(/^\?/, '')).split('&').filter(Boolean);
+      const isKey = (term: string) => topic.keys.has(term.split('=')[0]);
+      for (const term of terms.filter(isKey)) {
+        const municipalities = decodeURIComponent(term.slice(term.indexOf('=') + 1)).split(',');
+        for (const orgnr of municipalities) {
+          if (!checkOrganizationNumber(orgnr).valid) {
+            throw new SubscriptionError(`municipality must be organisasjonsnummer (9 digits, valid control digit), not "${orgnr}"`, where);
+          }
+        }
+        ownMunicipality &&= municipalities.includes(tenant);
+      }
+      const query = terms.filter((term) => !isKey(term)).join('&');
+      if (!query) {
+        return;
+      }
       for (const type of types) {
         if (!topic.triggers.has(type)) {
           throw new SubscriptionError(`Filter on ${type}, which topic ${topic.url} has no events of`, where);
@@ -96,7 +113,7 @@ export function compileSubscription(tenant: string, subscription: Stored, contex
     resourceTypes: [...topic.triggers.keys()],
     heartbeatMs: heartbeat ? heartbeat * 1000 : undefined,
     matches: (type, interaction: Interaction, subject) => {
-      if (!topic.triggers.get(type)?.has(interaction)) {
+      if (!ownMunicipality || !topic.triggers.get(type)?.has(interaction)) {
         return false;
       }
       const criteria = filters.get(type) ?? [];

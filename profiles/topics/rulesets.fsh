@@ -44,6 +44,16 @@ RuleSet: FilterBy(type, parameter, text)
 * extension[=].extension[+].url = "filterParameter"
 * extension[=].extension[=].valueString = "{parameter}"
 
+// The municipality (organisasjonsnummer) whose data the event is: a key of the topic for every type.
+// A subscription only ever sees its own municipality's events, so this narrows nothing there and
+// naming another municipality matches nothing; it is here for clients that serve several.
+RuleSet: FilterByMunicipality
+* extension[+].url = "http://hl7.org/fhir/5.0/StructureDefinition/extension-SubscriptionTopic.canFilterBy"
+* extension[=].extension[+].url = "description"
+* extension[=].extension[=].valueMarkdown = "The municipality whose data the event is, by organisasjonsnummer (for example `municipality=920000002`; several separated by commas)."
+* extension[=].extension[+].url = "filterParameter"
+* extension[=].extension[=].valueString = "municipality"
+
 // What a notification about the resource type carries: the resource itself (focus).
 RuleSet: Shape(type)
 * extension[+].url = "http://hl7.org/fhir/5.0/StructureDefinition/extension-SubscriptionTopic.notificationShape"

@@ -23,6 +23,8 @@ export interface Topic {
   triggers: ReadonlyMap<string, ReadonlySet<Interaction>>;
   /** The search parameters (codes) each resource type can be filtered by. */
   filters: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Keys of the topic itself, for events of every type (canFilterBy without a resource): `municipality`. */
+  keys: ReadonlySet<string>;
   /** The topic as published (Basic). */
   resource: Basic;
 }
@@ -59,15 +61,19 @@ export function readTopic(resource: Basic): Topic {
     triggers.set(type, interactions);
   }
   const filters = new Map<string, Set<string>>();
+  const keys = new Set<string>();
   for (const filter of extensions.filter((e) => e.url === `${R5}canFilterBy`)) {
-    const type = typeOf(parts(filter, 'resource')[0]?.valueUri);
+    const resource = parts(filter, 'resource')[0]?.valueUri;
     const parameter = parts(filter, 'filterParameter')[0]?.valueString;
-    if (parameter) {
+    if (parameter && !resource) {
+      keys.add(parameter);
+    } else if (parameter) {
+      const type = typeOf(resource);
       filters.set(type, (filters.get(type) ?? new Set()).add(parameter));
     }
   }
   const title = extensions.find((e) => e.url === `${R5}title`)?.valueString ?? url;
-  return { url, title, triggers, filters, resource };
+  return { url, title, triggers, filters, keys, resource };
 }
 
 export class TopicCatalog {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Bundle, Observation, OperationOutcome, Patient } from '@medplum/fhirtypes';
+import type { Bundle, Observation, OperationOutcome, Patient, Subscription } from '@medplum/fhirtypes';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadSigningKeys } from '../../server/auth/signing-keys.ts';
@@ -7,6 +7,9 @@ import { FNR_SYSTEM, syntheticFnr } from '../support/identities.ts';
 import { OAuthTestClient, newKeyPair } from '../support/oauth.ts';
 import type { TestServer } from '../support/server.ts';
 import { startTestServer } from '../support/server.ts';
+import { TestReceiver } from '../support/receiver.ts';
+import { fastDeliverySettings } from '../support/subscriptions.ts';
+import { BACKPORT_EXTENSIONS, SECRET_EXTENSION } from '../../subscriptions/subscription-model.ts';
 
 /**
  * The FHIR API with authentication on, over HTTP with real keys: what a request needs (a valid
@@ -21,6 +24,7 @@ let server: TestServer;
 let epjOslo: OAuthTestClient;
 let epjBodo: OAuthTestClient;
 let vendorOslo: OAuthTestClient;
+let receiver: TestReceiver;
 
 const patient = (n: number): Patient => ({
   resourceType: 'Patient',
@@ -36,7 +40,8 @@ const pulse = (): Observation => ({
 });
 
 beforeAll(async () => {
-  server = await startTestServer({ auth: 'on' });
+  server = await startTestServer({ ...fastDeliverySettings(undefined), auth: 'on' });
+  receiver = await new TestReceiver().start();
   epjOslo = await OAuthTestClient.register(server, { id: 'epj-oslo', tenant: OSLO, role: 'epj' });
   epjBodo = await OAuthTestClient.register(server, { id: 'epj-bodo', tenant: BODO, role: 'epj' });
   vendorOslo = await OAuthTestClient.register(server, { id: 'vft-oslo', tenant: OSLO, role: 'vendor', serviceCodes: ['DT'] });
@@ -45,6 +50,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
+  await receiver?.stop();
 });
 
 /** A token of ours with claims changed: signed with the server's own key unless `key` says otherwise. */
@@ -215,5 +221,71 @@ describe('municipalities never see each other\'s data', () => {
     expect(still.status).toBe(200);
     expect(still.body.name?.[0]?.family).toBe('Testesen10');
     expect(still.body.meta?.versionId).toBe('1');
+  });
+});
+
+describe('subscriptions see their own municipality only', () => {
+  const subscribe = async (client: OAuthTestClient, filter: string, path: string) => {
+    const created = await client.fhir<Subscription & { id: string }>('POST', 'Subscription', {
+      resourceType: 'Subscription',
+      status: 'requested',
+      reason: 'journalføring',
+      criteria: 'https://knutepunkt.dev/fhir/SubscriptionTopic/measurement',
+      _criteria: { extension: [{ url: BACKPORT_EXTENSIONS.filterCriteria, valueString: filter }] },
+      extension: [{ url: SECRET_EXTENSION, valueString: 'x'.repeat(40) }],
+      channel: {
+        type: 'rest-hook',
+        endpoint: `${receiver.url}${path}`,
+        payload: 'application/fhir+json',
+        _payload: { extension: [{ url: BACKPORT_EXTENSIONS.payloadContent, valueCode: 'id-only' }] },
+      },
+    });
+    expect(created.status, created.text).toBe(201);
+    const deadline = Date.now() + 10_000;
+    while ((await client.fhir<Subscription>('GET', `Subscription/${created.body.id}`)).body.status !== 'active' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return created.body.id;
+  };
+  const events = (path: string) => receiver.requests.filter((r) => r.path === path && r.body.includes('event-notification'));
+
+  test('events of another municipality never notify; the municipality filter takes the own organisasjonsnummer, and another one matches nothing', async () => {
+    await subscribe(epjOslo, `municipality=${OSLO}`, '/oslo-own');
+    await subscribe(epjOslo, `municipality=${BODO}`, '/oslo-naming-bodo');
+    await subscribe(epjOslo, `code=http://loinc.org|8867-4`, '/oslo-all');
+    await subscribe(epjBodo, `code=http://loinc.org|8867-4`, '/bodo-all');
+    const oslo = await vendorOslo.fhir<Observation & { id: string }>('POST', 'Observation', pulse());
+    const bodoVendor = await OAuthTestClient.register(server, { id: 'vft-bodo', tenant: BODO, role: 'vendor' });
+    await bodoVendor.login();
+    const bodo = await bodoVendor.fhir<Observation & { id: string }>('POST', 'Observation', pulse());
+    await receiver.waitFor(() => events('/oslo-own').length >= 1 && events('/oslo-all').length >= 1 && events('/bodo-all').length >= 1);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(events('/oslo-own').map((r) => r.body.includes(oslo.body.id))).toEqual([true]);
+    expect(events('/oslo-all').map((r) => r.body.includes(oslo.body.id))).toEqual([true]);
+    expect(events('/bodo-all').map((r) => r.body.includes(bodo.body.id))).toEqual([true]);
+    expect(events('/oslo-naming-bodo')).toHaveLength(0);
+  });
+
+  test('another municipality\'s subscription cannot be read, searched or asked for its status', async () => {
+    const id = await subscribe(epjOslo, `municipality=${OSLO}`, '/oslo-private');
+    expect((await epjBodo.fhir('GET', `Subscription/${id}`)).status).toBe(404);
+    expect((await epjBodo.fhir('GET', `Subscription/${id}/$status`)).status).toBe(404);
+    expect((await epjBodo.fhir('GET', `Subscription/${id}/$events`)).status).toBe(404);
+    const search = await epjBodo.fhir<Bundle>('GET', `Subscription?_id=${id}`);
+    expect(search.body.entry ?? []).toHaveLength(0);
+  });
+
+  test('a municipality that is not an organisasjonsnummer is refused at the filter', async () => {
+    const res = await epjOslo.fhir<OperationOutcome>('POST', 'Subscription', {
+      resourceType: 'Subscription',
+      status: 'requested',
+      reason: 'x',
+      criteria: 'https://knutepunkt.dev/fhir/SubscriptionTopic/alarm',
+      _criteria: { extension: [{ url: BACKPORT_EXTENSIONS.filterCriteria, valueString: 'municipality=123456789' }] },
+      extension: [{ url: SECRET_EXTENSION, valueString: 'x'.repeat(40) }],
+      channel: { type: 'rest-hook', endpoint: `${receiver.url}/x`, payload: 'application/fhir+json' },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.issue?.find((i) => i.expression?.includes('Subscription.criteria.extension[0]'))?.details?.text).toMatch(/organisasjonsnummer/);
   });
 });
