@@ -19,6 +19,8 @@ import type { SubscriptionRuntime } from '../subscriptions/runtime.ts';
 import { startSubscriptionRuntime } from '../subscriptions/runtime.ts';
 import { loadTopicCatalog } from '../subscriptions/topics/topic-catalog.ts';
 import { AuthService } from './auth/auth-service.ts';
+import { NeedToKnow } from './auth/need-to-know.ts';
+import { parseSearchRequest } from '@medplum/core';
 
 /** The default tenant until municipalities become tenants. */
 export const DEFAULT_TENANT = 'default';
@@ -38,6 +40,8 @@ export interface Services {
   repository(context: RequestContext): KnutepunktRepository;
   /** Tokens, clients and tenants (server/auth/). */
   auth: AuthService;
+  /** Tjenstlig behov: which patients a vendor may see and write for. */
+  needToKnow: NeedToKnow;
   /** The outbox relay, notification queue and delivery worker this process runs. */
   subscriptions: SubscriptionRuntime;
   /** Stops subscription delivery, then closes the database. */
@@ -62,7 +66,11 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
     { Subscription: (resource) => subscriptionIssues(resource as Subscription, admission) },
   );
   const validate = validator.validate;
-  const repository = (context: RequestContext): KnutepunktRepository => new KnutepunktRepository(store, context, validate);
+  // Need-to-know looks episodes and patients up as the server itself, in the caller's tenant.
+  const needToKnow: NeedToKnow = new NeedToKnow((tenant, type, query) =>
+    new KnutepunktRepository(store, { tenant, baseUrl: config.baseUrl ?? '' }, validate).searchResources(parseSearchRequest(type, query))
+  );
+  const repository = (context: RequestContext): KnutepunktRepository => new KnutepunktRepository(store, context, validate, needToKnow);
   // Definitions and topics are ordinary resources clients can search (topics: Basic?code=SubscriptionTopic).
   await publishConformanceResources(repository({ tenant: DEFAULT_TENANT, baseUrl: config.baseUrl ?? '' }), [
     ...profiles.ownResources,
@@ -80,6 +88,7 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
     capabilityStatement: JSON.stringify(buildCapabilityStatement(registry, topics)),
     repository,
     auth,
+    needToKnow,
     subscriptions,
     close: async () => {
       await subscriptions.close();

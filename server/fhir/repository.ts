@@ -29,6 +29,9 @@ import type { ResourceStore } from '../store/resource-store.ts';
 import type { Validator } from '../validation/validator.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import { authorize } from '../auth/auth-context.ts';
+import type { NeedToKnow } from '../auth/need-to-know.ts';
+import { MISSING_ACTIVE_SERVICE, NEED_TO_KNOW_READS, NEED_TO_KNOW_WRITES } from '../auth/need-to-know.ts';
+import type { SearchPage } from '../store/search/execute.ts';
 import { searchBundle } from './bundles.ts';
 import { historyInteraction } from './interactions/history.ts';
 import { guardStore } from './guarded-store.ts';
@@ -67,11 +70,33 @@ export class KnutepunktRepository extends FhirRepository {
   readonly context: RequestContext;
   private readonly validate: Validator;
 
-  constructor(store: ResourceStore, context: RequestContext, validate: Validator) {
+  /** Tjenstlig behov: what a vendor may read and write (server/auth/need-to-know.ts). */
+  readonly needToKnow: NeedToKnow | undefined;
+
+  constructor(store: ResourceStore, context: RequestContext, validate: Validator, needToKnow?: NeedToKnow) {
     super();
     this.store = guardStore(store);
     this.context = context;
     this.validate = validate;
+    this.needToKnow = needToKnow;
+  }
+
+  /** A vendor writes journalable events only for patients it serves (the version written and the one it replaces). */
+  private async checkWrite(resource: Resource, current?: StoredVersion): Promise<void> {
+    if (this.needToKnow && NEED_TO_KNOW_WRITES.has(resource.resourceType)) {
+      await this.needToKnow.require(this.context.auth, resource, 'writing');
+      if (current?.content && !current.deleted) {
+        await this.needToKnow.require(this.context.auth, parseStored<Resource>(current.content), 'changing');
+      }
+    }
+  }
+
+  /** A vendor reads patient information, services and plans only for patients it serves. */
+  private async checkRead<T extends Resource>(resource: T): Promise<T> {
+    if (this.needToKnow && NEED_TO_KNOW_READS.has(resource.resourceType)) {
+      await this.needToKnow.require(this.context.auth, resource, 'reading');
+    }
+    return resource;
   }
 
   setMode(): void {
@@ -88,6 +113,7 @@ export class KnutepunktRepository extends FhirRepository {
     const id = options?.assignedId && resource.id ? resource.id : this.generateId();
     const candidate = { ...resource, id } as WithId<T>;
     this.validate(candidate);
+    await this.checkWrite(candidate);
     return this.writeVersion(candidate, undefined, 'POST');
   }
 
@@ -112,6 +138,7 @@ export class KnutepunktRepository extends FhirRepository {
         this.validate(resource);
         validated = true;
       }
+      await this.checkWrite(resource, current);
       try {
         return await this.writeVersion(resource as WithId<T>, current, 'PUT');
       } catch (err) {
@@ -143,6 +170,7 @@ export class KnutepunktRepository extends FhirRepository {
       if (sameContent(current.content as string, patched)) {
         return parseStored<WithId<T>>(current.content as string);
       }
+      await this.checkWrite(patched, current);
       try {
         return await this.writeVersion(patched, current, 'PATCH');
       } catch (err) {
@@ -188,7 +216,7 @@ export class KnutepunktRepository extends FhirRepository {
     checkType(resourceType);
     authorize(this.context.auth, 'r', resourceType);
     const current = await this.readCurrentOrThrow(resourceType, id);
-    return parseStored<WithId<T>>(current.content as string);
+    return this.checkRead(parseStored<WithId<T>>(current.content as string));
   }
 
   async readVersion<T extends Resource>(resourceType: string, id: string, vid: string): Promise<WithId<T>> {
@@ -204,7 +232,7 @@ export class KnutepunktRepository extends FhirRepository {
     if (stored.deleted || !stored.content) {
       throw new OperationOutcomeError(gone);
     }
-    return parseStored<WithId<T>>(stored.content);
+    return this.checkRead(parseStored<WithId<T>>(stored.content));
   }
 
   async readReference<T extends Resource>(reference: Reference<T>): Promise<WithId<T>> {
@@ -233,8 +261,26 @@ export class KnutepunktRepository extends FhirRepository {
   async search<T extends Resource>(searchRequest: SearchRequest<T>): Promise<Bundle<WithId<T>>> {
     checkType(searchRequest.resourceType);
     authorize(this.context.auth, 's', searchRequest.resourceType);
-    const page = await this.store.search(searchRequest, this.context);
+    const page = await this.visiblePage(searchRequest.resourceType, await this.store.search(searchRequest, this.context));
     return JSON.parse(searchBundle(searchRequest, page, this.context.baseUrl)) as Bundle<WithId<T>>;
+  }
+
+  /**
+   * The page as the caller may see it: a vendor's search of patients, services or plans keeps only
+   * its patients'. When nothing is left of what was found, it is refused as a read would be (VKP 1.3).
+   */
+  async visiblePage(resourceType: string, page: SearchPage): Promise<SearchPage> {
+    if (!this.needToKnow) {
+      return page;
+    }
+    const rows = await this.needToKnow.visible(this.context.auth, resourceType, page.rows);
+    if (rows.length === page.rows.length) {
+      return page;
+    }
+    if (rows.length === 0) {
+      throw MISSING_ACTIVE_SERVICE(`Ikke oppfylt tjenstlig behov: none of the ${resourceType} resources found belongs to a patient with an active service this client is approved for`);
+    }
+    return { ...page, rows, total: undefined };
   }
 
   async searchByReference<T extends Resource>(

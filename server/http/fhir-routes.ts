@@ -43,7 +43,7 @@ export function registerFhirRoutes(app: FastifyInstance, services: Services): vo
 
   app.get<{ Params: Params }>('/fhir/:type/:id', async (req, reply) => {
     const { type, id } = req.params as Required<Params>;
-    const result = await readInteraction(services.store, context(req), type, id);
+    const result = await readInteraction(services.store, context(req), type, id, undefined, services.needToKnow);
     const ifNoneMatch = req.headers['if-none-match'];
     if (ifNoneMatch && ifNoneMatch.replace(/^W\//, '') === `"${result.versionId}"`) {
       return reply.header('ETag', `W/"${result.versionId}"`).code(304).send();
@@ -53,7 +53,7 @@ export function registerFhirRoutes(app: FastifyInstance, services: Services): vo
 
   app.get<{ Params: Params }>('/fhir/:type/:id/_history/:vid', async (req, reply) => {
     const { type, id, vid } = req.params as Required<Params>;
-    return send(reply, req, await readInteraction(services.store, context(req), type, id, vid));
+    return send(reply, req, await readInteraction(services.store, context(req), type, id, vid, services.needToKnow));
   });
 
   app.get<{ Params: Params }>('/fhir/:type', async (req, reply) => {

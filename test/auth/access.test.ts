@@ -32,10 +32,13 @@ const patient = (n: number): Patient => ({
   name: [{ family: `Testesen${n}`, given: ['Kari'] }],
 });
 
+// Of a patient the vendors serve (digital supervision in both municipalities): see beforeAll.
+const SERVED = { system: FNR_SYSTEM, value: syntheticFnr(20) };
 const pulse = (): Observation => ({
   resourceType: 'Observation',
   status: 'final',
   code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
+  subject: { identifier: SERVED },
   valueQuantity: { value: 70, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
 });
 
@@ -46,6 +49,16 @@ beforeAll(async () => {
   epjBodo = await OAuthTestClient.register(server, { id: 'epj-bodo', tenant: BODO, role: 'epj' });
   vendorOslo = await OAuthTestClient.register(server, { id: 'vft-oslo', tenant: OSLO, role: 'vendor', serviceCodes: ['DT'] });
   await Promise.all([epjOslo.login(), epjBodo.login(), vendorOslo.login()]);
+  for (const epj of [epjOslo, epjBodo]) {
+    const service = await epj.fhir('POST', 'EpisodeOfCare', {
+      resourceType: 'EpisodeOfCare',
+      status: 'active',
+      type: [{ coding: [{ system: 'https://knutepunkt.dev/fhir/CodeSystem/service-code', code: 'DT' }] }],
+      patient: { identifier: SERVED },
+      period: { start: '2026-01-01' },
+    });
+    expect(service.status).toBe(201);
+  }
 });
 
 afterAll(async () => {
@@ -255,7 +268,7 @@ describe('subscriptions see their own municipality only', () => {
     await subscribe(epjOslo, `code=http://loinc.org|8867-4`, '/oslo-all');
     await subscribe(epjBodo, `code=http://loinc.org|8867-4`, '/bodo-all');
     const oslo = await vendorOslo.fhir<Observation & { id: string }>('POST', 'Observation', pulse());
-    const bodoVendor = await OAuthTestClient.register(server, { id: 'vft-bodo', tenant: BODO, role: 'vendor' });
+    const bodoVendor = await OAuthTestClient.register(server, { id: 'vft-bodo', tenant: BODO, role: 'vendor', serviceCodes: ['DT'] });
     await bodoVendor.login();
     const bodo = await bodoVendor.fhir<Observation & { id: string }>('POST', 'Observation', pulse());
     await receiver.waitFor(() => events('/oslo-own').length >= 1 && events('/oslo-all').length >= 1 && events('/bodo-all').length >= 1);

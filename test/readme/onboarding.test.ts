@@ -46,7 +46,7 @@ test.skipIf(!usingPostgres)('the onboarding walkthrough: from a clean database t
   });
   const lines = stdout.split('\n').filter(Boolean);
   // tenant create, two client registrations (pretty JSON), the alarm, the search, and the 401.
-  expect(stderr.match(/HTTP \d+/g)).toEqual(['HTTP 201', 'HTTP 200']);
+  expect(stderr.match(/HTTP \d+/g)).toEqual(['HTTP 201', 'HTTP 201', 'HTTP 200']);
   expect(lines.at(-1)).toBe('401');
   const alarm = JSON.parse(lines.at(-3) as string);
   const found = JSON.parse(lines.at(-2) as string);

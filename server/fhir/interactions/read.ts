@@ -4,6 +4,9 @@ import { isKnownResourceType } from '../definitions.ts';
 import type { RequestContext } from '../repository.ts';
 import type { FhirResult } from './result.ts';
 import { authorize } from '../../auth/auth-context.ts';
+import type { NeedToKnow } from '../../auth/need-to-know.ts';
+import { NEED_TO_KNOW_READS } from '../../auth/need-to-know.ts';
+import type { Resource } from '@medplum/fhirtypes';
 
 /** read and vread: the stored text goes out as it is, with no parse and no re-serialisation. */
 export async function readInteraction(
@@ -11,7 +14,8 @@ export async function readInteraction(
   context: RequestContext,
   resourceType: string,
   id: string,
-  vid?: string
+  vid?: string,
+  needToKnow?: NeedToKnow
 ): Promise<FhirResult> {
   if (!isKnownResourceType(resourceType)) {
     throw new OperationOutcomeError(notFound);
@@ -28,6 +32,9 @@ export async function readInteraction(
   }
   if (stored.deleted || !stored.content) {
     throw new OperationOutcomeError(gone);
+  }
+  if (needToKnow && NEED_TO_KNOW_READS.has(resourceType) && context.auth?.role === 'vendor') {
+    await needToKnow.require(context.auth, JSON.parse(stored.content) as Resource, 'reading');
   }
   return {
     status: 200,
