@@ -20,6 +20,7 @@ import { startSubscriptionRuntime } from '../subscriptions/runtime.ts';
 import { loadTopicCatalog } from '../subscriptions/topics/topic-catalog.ts';
 import { AuthService } from './auth/auth-service.ts';
 import { NeedToKnow } from './auth/need-to-know.ts';
+import { AuditLog } from './audit/audit-log.ts';
 import { parseSearchRequest } from '@medplum/core';
 
 /** The default tenant until municipalities become tenants. */
@@ -40,6 +41,8 @@ export interface Services {
   repository(context: RequestContext): KnutepunktRepository;
   /** Tokens, clients and tenants (server/auth/). */
   auth: AuthService;
+  /** The audit trail every request to the FHIR API leaves (server/audit/). */
+  audit: AuditLog;
   /** Tjenstlig behov: which patients a vendor may see and write for. */
   needToKnow: NeedToKnow;
   /** The outbox relay, notification queue and delivery worker this process runs. */
@@ -89,6 +92,7 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
     repository,
     auth,
     needToKnow,
+    audit: new AuditLog(store),
     subscriptions,
     close: async () => {
       await subscriptions.close();

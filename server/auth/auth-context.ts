@@ -25,6 +25,14 @@ const NAMES: Record<Permission, string> = { c: 'create', r: 'read', u: 'update',
  * AuthContext are the server's own work (status changes, publishing definitions) and may.
  */
 export function authorize(auth: AuthContext | undefined, permission: Permission, resourceType: string): void {
+  // The audit trail is the administrator's to read (a patient's access log), whatever else a client may read.
+  if (auth && resourceType === 'AuditEvent' && auth.role !== 'admin') {
+    throw new OperationOutcomeError({
+      resourceType: 'OperationOutcome',
+      id: 'forbidden',
+      issue: [{ severity: 'error', code: 'forbidden', details: { text: 'Only an administrator client reads the audit trail' } }],
+    });
+  }
   if (auth && !auth.scopes.allows(permission, resourceType)) {
     throw new OperationOutcomeError({
       resourceType: 'OperationOutcome',

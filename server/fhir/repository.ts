@@ -32,6 +32,9 @@ import { authorize } from '../auth/auth-context.ts';
 import type { NeedToKnow } from '../auth/need-to-know.ts';
 import { MISSING_ACTIVE_SERVICE, NEED_TO_KNOW_READS, NEED_TO_KNOW_WRITES } from '../auth/need-to-know.ts';
 import type { SearchPage } from '../store/search/execute.ts';
+
+/** The id of an outcome answered 405 (Medplum's status mapping has none). */
+export const METHOD_NOT_ALLOWED = 'method-not-allowed';
 import { searchBundle } from './bundles.ts';
 import { historyInteraction } from './interactions/history.ts';
 import { guardStore } from './guarded-store.ts';
@@ -81,6 +84,17 @@ export class KnutepunktRepository extends FhirRepository {
     this.needToKnow = needToKnow;
   }
 
+  /** AuditEvents are written by the server alone; through the API they can be read, never written. */
+  private refuseAuditWrites(resourceType: string): void {
+    if (resourceType === 'AuditEvent' && this.context.auth) {
+      throw new OperationOutcomeError({
+        resourceType: 'OperationOutcome',
+        id: METHOD_NOT_ALLOWED,
+        issue: [{ severity: 'error', code: 'not-supported', details: { text: 'AuditEvents are records of what happened: they cannot be created, changed or deleted through the API' } }],
+      });
+    }
+  }
+
   /** A vendor writes journalable events only for patients it serves (the version written and the one it replaces). */
   private async checkWrite(resource: Resource, current?: StoredVersion): Promise<void> {
     if (this.needToKnow && NEED_TO_KNOW_WRITES.has(resource.resourceType)) {
@@ -110,6 +124,7 @@ export class KnutepunktRepository extends FhirRepository {
   async createResource<T extends Resource>(resource: T, options?: CreateResourceOptions): Promise<WithId<T>> {
     checkType(resource.resourceType);
     authorize(this.context.auth, 'c', resource.resourceType);
+    this.refuseAuditWrites(resource.resourceType);
     const id = options?.assignedId && resource.id ? resource.id : this.generateId();
     const candidate = { ...resource, id } as WithId<T>;
     this.validate(candidate);
@@ -120,6 +135,7 @@ export class KnutepunktRepository extends FhirRepository {
   async updateResource<T extends Resource>(resource: T, options?: UpdateResourceOptions): Promise<WithId<T>> {
     checkType(resource.resourceType);
     authorize(this.context.auth, 'u', resource.resourceType);
+    this.refuseAuditWrites(resource.resourceType);
     const id = resource.id;
     if (!id || !ID_PATTERN.test(id)) {
       throw new OperationOutcomeError(badRequest('Resource id must be 1-64 letters, digits, "-" or "."', 'id'));
@@ -157,6 +173,7 @@ export class KnutepunktRepository extends FhirRepository {
   ): Promise<WithId<T>> {
     checkType(resourceType);
     authorize(this.context.auth, 'u', resourceType);
+    this.refuseAuditWrites(resourceType);
     for (let attempt = 1; ; attempt++) {
       const current = await this.readCurrentOrThrow(resourceType, id);
       if (options?.ifMatch !== undefined && String(current.version) !== options.ifMatch) {
@@ -184,6 +201,7 @@ export class KnutepunktRepository extends FhirRepository {
   async deleteResource(resourceType: string, id: string, options?: DeleteResourceOptions): Promise<void> {
     checkType(resourceType);
     authorize(this.context.auth, 'd', resourceType);
+    this.refuseAuditWrites(resourceType);
     for (let attempt = 1; ; attempt++) {
       const current = await this.store.readCurrent(this.context.tenant, resourceType, id);
       if (!current) {

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
 import { setFaultLog } from '../log.ts';
 import { registerAuth } from './auth-routes.ts';
+import { registerAuditHook } from './audit-hook.ts';
 import { registerErrorHandler } from './errors.ts';
 import { registerFhirRoutes } from './fhir-routes.ts';
 import { registerHealth } from './health.ts';
@@ -41,6 +42,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     reply.header('X-Request-Id', req.id);
     done();
   });
+  // Before compression: the audit hook reads the answer to learn which patients it concerned.
+  registerAuditHook(app, services);
   await app.register(compress, { global: true, threshold: 1024, encodings: ['gzip', 'deflate'] });
   registerBodyParsers(app);
   registerErrorHandler(app);

@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { decodeJwt } from 'jose';
+import type { Client } from '../auth/clients.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import { developmentAuth } from '../auth/auth-context.ts';
 import type { Addressing } from '../auth/auth-service.ts';
@@ -68,11 +70,34 @@ export function registerAuth(app: FastifyInstance, services: Services): void {
         },
         addressing(services, req)
       );
+      await services.audit.record({
+        tenant: issued.client.tenant,
+        clientId: issued.client.id,
+        role: issued.client.role,
+        interaction: 'login',
+        action: 'E',
+        patients: [],
+        status: 200,
+        address: req.ip,
+      });
       return reply
         .header('cache-control', 'no-store')
         .send({ access_token: issued.accessToken, token_type: issued.tokenType, expires_in: issued.expiresIn, scope: issued.scope });
     } catch (err) {
       if (err instanceof OAuthError) {
+        // Refusals go to the audit trail of the municipality of the client claimed, if there is one.
+        const claimed = await claimedClient(services, field('client_assertion'));
+        await services.audit.record({
+          tenant: claimed?.tenant ?? '',
+          clientId: claimed?.id,
+          role: claimed?.role,
+          interaction: 'login',
+          action: 'E',
+          patients: [],
+          status: err.status,
+          reason: `${err.code}: ${err.message}`,
+          address: req.ip,
+        });
         return reply.code(err.status).header('cache-control', 'no-store').send({ error: err.code, error_description: err.message });
       }
       throw err;
@@ -97,6 +122,16 @@ export function registerAuth(app: FastifyInstance, services: Services): void {
   };
   app.get('/.well-known/smart-configuration', smartConfiguration);
   app.get('/fhir/.well-known/smart-configuration', smartConfiguration);
+}
+
+/** The registered client an assertion claims to come from (unverified: only to file a refusal). */
+async function claimedClient(services: Services, assertion: string | undefined): Promise<Client | undefined> {
+  try {
+    const iss = assertion ? decodeJwt(assertion).iss : undefined;
+    return iss ? await services.auth.clients.client(iss) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** This server's origin, FHIR base and token endpoint as the client addressed them (BASE_URL when set). */

@@ -4,12 +4,18 @@ import { isConflict } from '../store/db/database.ts';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { FHIR_JSON, HttpError } from './negotiation.ts';
+import { METHOD_NOT_ALLOWED } from '../fhir/repository.ts';
 
 function outcome(code: string, text: string, expression?: string): OperationOutcome {
   return {
     resourceType: 'OperationOutcome',
     issue: [{ severity: 'error', code: code as 'invalid', details: { text }, ...(expression ? { expression: [expression] } : {}) }],
   };
+}
+
+/** The HTTP status of an outcome: Medplum's mapping, and 405 for a method the resource type does not allow. */
+export function statusOf(outcome: OperationOutcome): number {
+  return outcome.id === METHOD_NOT_ALLOWED ? 405 : getStatus(outcome);
 }
 
 /** Fastify's own errors (body parsing, limits, media types) as status and OperationOutcome. */
@@ -41,7 +47,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (err instanceof HttpError) {
       [status, body] = [err.status, err.outcome];
     } else if (err instanceof OperationOutcomeError) {
-      [status, body] = [getStatus(err.outcome), err.outcome];
+      [status, body] = [statusOf(err.outcome), err.outcome];
     } else if (isConflict(err)) {
       [status, body] = [409, outcome('conflict', 'The request collided with another one changing the same data; retry it')];
     } else {

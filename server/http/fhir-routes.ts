@@ -1,4 +1,4 @@
-import { allOk, badRequest, created, getStatus, isOperationOutcome, notFound, OperationOutcomeError } from '@medplum/core';
+import { allOk, badRequest, created, isOperationOutcome, notFound, OperationOutcomeError } from '@medplum/core';
 import type { FhirRequest, HttpMethod } from '@medplum/fhir-router';
 import type { Bundle, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -13,6 +13,7 @@ import { createdByWrite, storedJson } from '../fhir/repository.ts';
 import type { QueryRecord } from '../fhir/search-request.ts';
 import type { Services } from '../services.ts';
 import { HttpError, responseType } from './negotiation.ts';
+import { statusOf } from './errors.ts';
 import { isKnownResourceType } from '../fhir/definitions.ts';
 import { parseSearch, queryRecord } from '../fhir/search-request.ts';
 import { planSearch } from '../store/search/plan.ts';
@@ -168,7 +169,7 @@ function sendRouterResult(
   outcome: OperationOutcome,
   resource?: Resource
 ): FastifyReply {
-  let status = getStatus(outcome);
+  let status = statusOf(outcome);
   if (status >= 400) {
     throw new OperationOutcomeError(outcome);
   }

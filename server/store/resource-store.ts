@@ -150,6 +150,30 @@ export class ResourceStore {
     return content;
   }
 
+  /**
+   * Writes new resources of the server's own making (audit events) in one statement, outside any
+   * transaction and without outbox rows: they are records of what happened, not events to notify.
+   */
+  async writeRecords(records: readonly { tenant: string; resource: Resource & { id: string } }[]): Promise<void> {
+    await writeVersions(
+      this.db,
+      records.map(({ tenant, resource }) => {
+        const content = JSON.stringify(resource);
+        return {
+          tenant,
+          resourceType: resource.resourceType,
+          id: resource.id,
+          version: 1,
+          lastUpdated: resource.meta?.lastUpdated as string,
+          content,
+          method: 'POST' as const,
+          index: extractIndexRows(this.registry, resource, { content }),
+          notify: false,
+        };
+      })
+    );
+  }
+
   /** Writes a deletion as a new version: the resource leaves search, its history stays. */
   async writeDeletion(tenant: string, resourceType: string, id: string, version: number, lastUpdated: string): Promise<void> {
     await this.write({ tenant, resourceType, id, version, lastUpdated, method: 'DELETE' });

@@ -14,6 +14,8 @@ export interface VersionWrite {
   method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Index rows of the new version; empty for a delete. */
   index?: IndexRows;
+  /** False for versions no subscription may be told of (audit events): no outbox row. */
+  notify?: boolean;
 }
 
 const INDEX_INSERTS: { table: string; columns: string; select: string; record: string }[] = [
@@ -40,7 +42,7 @@ const INDEX_KEYS: (keyof IndexRows)[] = ['token', 'string', 'date', 'reference',
 /**
  * One statement writes any number of versions: the current rows (upsert), the history rows, the
  * index rows (old ones deleted, new ones inserted), all passed as JSON, and one outbox row per
- * version for the subscription relay (outbox.ts). Data-modifying CTEs
+ * version for the subscription relay (outbox.ts), unless the version is not to notify. Data-modifying CTEs
  * share one snapshot, so the deletes never see the rows inserted beside them. A second writer of
  * the same version number fails on the history key: that is how concurrent updates are detected.
  * Only resources with an earlier version can have index rows to delete; their keys go in as an
@@ -50,7 +52,7 @@ const INDEX_KEYS: (keyof IndexRows)[] = ['token', 'string', 'date', 'reference',
 const WRITE_SQL = `WITH v AS (
   SELECT * FROM jsonb_to_recordset($1::text::jsonb) AS v(
     n int, tenant text, resource_type text, id text, version int, last_updated timestamptz,
-    deleted boolean, method text, content text)
+    deleted boolean, method text, content text, notify boolean)
 ), r AS (
   INSERT INTO resource (tenant, resource_type, id, version, last_updated, deleted, content)
   SELECT tenant, resource_type, id, version, last_updated, deleted, content FROM v ORDER BY n
@@ -63,9 +65,9 @@ const WRITE_SQL = `WITH v AS (
 ), h AS (
   INSERT INTO resource_history (rkey, tenant, resource_type, id, version, last_updated, deleted, method, content)
   SELECT rkey, tenant, resource_type, id, version, last_updated, deleted, method, content FROM k ORDER BY n
-  RETURNING seq
+  RETURNING seq, rkey
 ), o AS (
-  INSERT INTO outbox (history_seq) SELECT seq FROM h ORDER BY seq
+  INSERT INTO outbox (history_seq) SELECT h.seq FROM h JOIN k USING (rkey) WHERE k.notify ORDER BY h.seq
 )${INDEX_INSERTS.map(
   (t, i) => `, d${i} AS (DELETE FROM ${t.table} WHERE rkey = ANY (ARRAY(SELECT rkey FROM k WHERE version > 1)))
 , i${i} AS (INSERT INTO ${t.table} (tenant, param, rkey, ${t.columns})
@@ -88,6 +90,7 @@ export async function writeVersions(db: Database, writes: readonly VersionWrite[
     deleted: w.content === undefined,
     method: w.method,
     content: w.content ?? null,
+    notify: w.notify !== false,
   }));
   const indexParams = INDEX_KEYS.map((key) => {
     const rows: object[] = [];

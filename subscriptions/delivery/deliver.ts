@@ -2,7 +2,7 @@ import type { Database } from '../../server/store/db/database.ts';
 import type { NotificationJob } from '../event-log.ts';
 import { loadEvent, loadSubscription, recordDelivered, recordFailedAttempt, recordGaveUp, recordSent } from '../event-log.ts';
 import type { StoredSubscription } from '../notification-bundle.ts';
-import { Batcher } from './batcher.ts';
+import { Batcher } from '../../server/store/batcher.ts';
 import type { RetryPolicy } from '../retry-policy.ts';
 import { beyondHorizon, retryDelay } from '../retry-policy.ts';
 import type { SubscriptionStatusWriter } from '../status.ts';

@@ -1,0 +1,129 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AuditAction } from '../audit/audit-event.ts';
+import type { PatientKey } from '../auth/need-to-know.ts';
+import { patientOf } from '../auth/need-to-know.ts';
+import type { Services } from '../services.ts';
+
+/**
+ * Every request to the FHIR API leaves an AuditEvent, written before the answer goes out: reads,
+ * searches, writes, deletes and refusals alike (token requests are audited by the token route).
+ * With AUTH=off there is no one to hold accountable and nothing is audited.
+ */
+
+const MAX_PATIENTS = 100;
+
+interface Classified {
+  interaction: string;
+  action: AuditAction;
+  what?: string;
+}
+
+/** The interaction a request is, from its method and path (`/fhir/...`). */
+export function classify(method: string, path: string): Classified {
+  const parts = path.replace(/^\/fhir\/?/, '').split('/').filter(Boolean);
+  const [type, second, third, fourth] = parts;
+  if (parts.some((p) => p.startsWith('$'))) {
+    return { interaction: 'operation', action: 'E', what: parts.filter((p) => !p.startsWith('$')).join('/') || undefined };
+  }
+  if (!type) {
+    return method === 'POST' ? { interaction: 'batch', action: 'E' } : { interaction: 'history-system', action: 'R' };
+  }
+  if (type === '_history') {
+    return { interaction: 'history-system', action: 'R' };
+  }
+  if (second === '_history') {
+    return { interaction: 'history-type', action: 'R', what: type };
+  }
+  if (second === '_search' || (!second && method === 'GET')) {
+    return { interaction: 'search-type', action: 'E', what: type };
+  }
+  if (!second) {
+    return { interaction: 'create', action: 'C', what: type };
+  }
+  const instance = `${type}/${second}`;
+  if (third === '_history') {
+    return fourth ? { interaction: 'vread', action: 'R', what: `${instance}/_history/${fourth}` } : { interaction: 'history-instance', action: 'R', what: instance };
+  }
+  switch (method) {
+    case 'PUT':
+      return { interaction: 'update', action: 'U', what: instance };
+    case 'PATCH':
+      return { interaction: 'patch', action: 'U', what: instance };
+    case 'DELETE':
+      return { interaction: 'delete', action: 'D', what: instance };
+    default:
+      return { interaction: 'read', action: 'R', what: instance };
+  }
+}
+
+/** The patients a request concerned: of the resources answered, or else of the resource sent. */
+function patientsOf(payload: unknown, body: unknown): PatientKey[] {
+  const found = new Map<string, PatientKey>();
+  const add = (resource: Resource | undefined) => {
+    const key = resource && patientOf(resource);
+    if (key && found.size < MAX_PATIENTS) {
+      found.set(JSON.stringify(key), key);
+    }
+  };
+  let answered: Resource | undefined;
+  if (typeof payload === 'string' && payload.startsWith('{')) {
+    try {
+      answered = JSON.parse(payload) as Resource;
+    } catch {
+      answered = undefined;
+    }
+  }
+  if (answered?.resourceType === 'Bundle') {
+    for (const entry of answered.entry ?? []) {
+      add(entry.resource);
+    }
+  } else if (answered && answered.resourceType !== 'OperationOutcome') {
+    add(answered);
+  }
+  if (found.size === 0 && body && typeof body === 'object' && 'resourceType' in body) {
+    add(body as Resource);
+  }
+  return [...found.values()];
+}
+
+export function registerAuditHook(app: FastifyInstance, services: Services): void {
+  if (services.config.auth === 'off') {
+    return;
+  }
+  app.addHook('onSend', async (req: FastifyRequest, reply, payload) => {
+    const path = req.url.split('?')[0];
+    if (!/^\/fhir(\/|$)/.test(path) || path === '/fhir/metadata' || path.startsWith('/fhir/.well-known/')) {
+      return payload;
+    }
+    const { interaction, action, what } = classify(req.method, path);
+    const location = reply.getHeader('location');
+    const status = reply.statusCode;
+    await services.audit.record({
+      tenant: req.auth?.tenant ?? '',
+      clientId: req.auth?.clientId,
+      role: req.auth?.role,
+      interaction,
+      action,
+      what: typeof location === 'string' && interaction === 'create' ? location.replace(/^.*\/fhir\//, '') : what,
+      query: interaction === 'search-type' ? req.url.split('?')[1] : undefined,
+      patients: patientsOf(payload, req.body),
+      status,
+      reason: status >= 400 ? reasonOf(payload) : undefined,
+      address: req.ip,
+    });
+    return payload;
+  });
+}
+
+/** The first issue's text of an OperationOutcome answer. */
+function reasonOf(payload: unknown): string | undefined {
+  if (typeof payload !== 'string') {
+    return undefined;
+  }
+  try {
+    return (JSON.parse(payload) as { issue?: { details?: { text?: string } }[] }).issue?.[0]?.details?.text;
+  } catch {
+    return undefined;
+  }
+}

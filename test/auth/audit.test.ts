@@ -1,0 +1,136 @@
+import type { AuditEvent, Bundle, DetectedIssue, OperationOutcome, Patient } from '@medplum/fhirtypes';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { FNR_SYSTEM, syntheticFnr } from '../support/identities.ts';
+import { OAuthTestClient } from '../support/oauth.ts';
+import type { TestServer } from '../support/server.ts';
+import { startTestServer } from '../support/server.ts';
+
+/**
+ * The audit trail over HTTP with real tokens: every read, search, write, delete, token issue and
+ * refusal leaves an AuditEvent in the municipality's data before the answer goes out; a patient's
+ * access log is one search for the administrator; nobody can change or delete it.
+ */
+
+const MUNICIPALITY = '950000023';
+
+let server: TestServer;
+let admin: OAuthTestClient;
+let epj: OAuthTestClient;
+let vendor: OAuthTestClient;
+let served: Patient & { id: string };
+let other: Patient & { id: string };
+
+const person = (n: number) => ({ system: FNR_SYSTEM, value: syntheticFnr(n) });
+const alarm = (n: number): DetectedIssue => ({
+  resourceType: 'DetectedIssue',
+  status: 'final',
+  code: { coding: [{ system: 'http://ehelse.no/fhir/CodeSystem/vkp-alert-code-v090', code: '3' }] },
+  patient: { identifier: person(n), display: 'Pasient' },
+  identifiedDateTime: '2026-11-30T10:00:00Z',
+});
+
+async function auditOf(query: string): Promise<AuditEvent[]> {
+  const res = await admin.fhir<Bundle<AuditEvent>>('GET', `AuditEvent?${query}&_count=1000`);
+  expect(res.status, res.text).toBe(200);
+  return (res.body.entry ?? []).map((e) => e.resource as AuditEvent);
+}
+
+const subtypes = (events: AuditEvent[]) => events.map((e) => e.subtype?.[0]?.code);
+
+beforeAll(async () => {
+  server = await startTestServer({ auth: 'on' });
+  admin = await OAuthTestClient.register(server, { id: 'admin-audit', tenant: MUNICIPALITY, role: 'admin' });
+  epj = await OAuthTestClient.register(server, { id: 'epj-audit', tenant: MUNICIPALITY, role: 'epj' });
+  vendor = await OAuthTestClient.register(server, { id: 'vft-audit', tenant: MUNICIPALITY, role: 'vendor', serviceCodes: ['TA'] });
+  await Promise.all([admin.login(), epj.login(), vendor.login()]);
+  served = (await epj.fhir<Patient & { id: string }>('POST', 'Patient', { resourceType: 'Patient', identifier: [person(1)], name: [{ family: 'Hemmeligsen' }] })).body;
+  other = (await epj.fhir<Patient & { id: string }>('POST', 'Patient', { resourceType: 'Patient', identifier: [person(2)], name: [{ family: 'Annensen' }] })).body;
+  await epj.fhir('POST', 'EpisodeOfCare', {
+    resourceType: 'EpisodeOfCare',
+    status: 'active',
+    type: [{ coding: [{ system: 'https://knutepunkt.dev/fhir/CodeSystem/service-code', code: 'TA' }] }],
+    patient: { identifier: person(1) },
+    period: { start: '2026-01-01' },
+  });
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('every access leaves a trace', () => {
+  test('a read is on record the moment its answer arrives, with who, what, which patient, the outcome and the purpose', async () => {
+    expect((await vendor.fhir('GET', `Patient/${served.id}`)).status).toBe(200);
+    const [event] = (await auditOf(`patient=Patient/${served.id}&subtype=read`)).filter((e) => e.agent?.[0]?.who?.identifier?.value === vendor.id);
+    expect(event).toMatchObject({
+      type: { code: 'rest' },
+      action: 'R',
+      outcome: '0',
+      purposeOfEvent: [{ coding: [{ code: 'TREAT' }] }],
+      agent: [{ who: { identifier: { value: vendor.id } }, role: [{ text: 'vendor' }], requestor: true }],
+    });
+    expect(event.entity?.[0]?.what?.reference).toBe(`Patient/${served.id}`);
+    expect(event.entity?.some((e) => e.role?.code === '1' && e.what?.reference === `Patient/${served.id}`)).toBe(true);
+    expect(JSON.stringify(event)).not.toContain('Hemmeligsen'); // ids and identifiers, never the resource
+  });
+
+  test('writes, searches, deletes and refusals are on record too, refusals with the reason', async () => {
+    const written = await vendor.fhir<DetectedIssue & { id: string }>('POST', 'DetectedIssue', alarm(1));
+    expect(written.status).toBe(201);
+    expect((await vendor.fhir('POST', 'DetectedIssue', alarm(2))).status).toBe(403); // not its patient
+    expect((await epj.fhir('GET', `DetectedIssue?patient:identifier=${FNR_SYSTEM}|${syntheticFnr(1)}`)).status).toBe(200);
+    expect((await admin.fhir('DELETE', `DetectedIssue/${written.body.id}`)).status).toBe(200);
+
+    const mine = await auditOf(`patient:identifier=${FNR_SYSTEM}|${syntheticFnr(1)}`);
+    expect(subtypes(mine)).toEqual(expect.arrayContaining(['create', 'search-type', 'read']));
+    const create = mine.find((e) => e.subtype?.[0]?.code === 'create' && e.entity?.[0]?.what?.reference?.startsWith('DetectedIssue/'));
+    expect(create?.entity?.[0]?.what?.reference).toBe(`DetectedIssue/${written.body.id}/_history/1`);
+    const search = mine.find((e) => e.subtype?.[0]?.code === 'search-type');
+    expect(Buffer.from(search?.entity?.[0]?.query ?? '', 'base64').toString()).toContain('patient:identifier=');
+
+    const refused = (await auditOf(`patient:identifier=${FNR_SYSTEM}|${syntheticFnr(2)}`)).find((e) => e.outcome === '4');
+    expect(refused).toMatchObject({ action: 'C', subtype: [{ code: 'create' }] });
+    expect(refused?.outcomeDesc).toMatch(/HTTP 403: Ikke oppfylt tjenstlig behov/);
+
+    const deleted = await auditOf(`entity=DetectedIssue/${written.body.id}&subtype=delete`);
+    expect(deleted.map((e) => [e.action, e.agent?.[0]?.who?.identifier?.value])).toEqual([['D', admin.id]]);
+  });
+
+  test('token issue and refusal: logins of the municipality\'s clients, with the reason when refused', async () => {
+    const issued = await vendor.login();
+    expect(issued).toBeTruthy();
+    const bad = await vendor.tokenRequest(
+      { grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await vendor.assertion({ aud: 'https://elsewhere.example' }) },
+      { dpop: await vendor.proof('POST', vendor.tokenEndpoint) }
+    );
+    expect(bad.status).toBe(401);
+    const logins = (await auditOf('type=http://dicom.nema.org/resources/ontology/DCM|110114')).filter((e) => e.agent?.[0]?.who?.identifier?.value === vendor.id);
+    expect(logins.map((e) => e.outcome)).toEqual(expect.arrayContaining(['0', '4']));
+    expect(logins.find((e) => e.outcome === '4')?.outcomeDesc).toMatch(/invalid_client/);
+  });
+});
+
+describe('the audit trail is the administrator\'s to read, and nobody\'s to change', () => {
+  test('a patient-record system and a vendor may not read it', async () => {
+    expect((await epj.fhir('GET', 'AuditEvent')).status).toBe(403);
+    expect((await vendor.fhir('GET', `AuditEvent?patient=Patient/${served.id}`)).status).toBe(403);
+  });
+
+  test('create, update, patch and delete through the API: 405, and the event is unchanged', async () => {
+    const [event] = await auditOf(`patient=Patient/${served.id}&subtype=read`);
+    const id = event.id as string;
+    const attempts = [
+      await admin.fhir<OperationOutcome>('PUT', `AuditEvent/${id}`, { ...event, outcome: '0', outcomeDesc: 'nothing happened' }),
+      await admin.fhir<OperationOutcome>('DELETE', `AuditEvent/${id}`),
+      await admin.fhir<OperationOutcome>('PATCH', `AuditEvent/${id}`, [{ op: 'replace', path: '/outcome', value: '8' }], { 'content-type': 'application/json-patch+json' }),
+      await admin.fhir<OperationOutcome>('POST', 'AuditEvent', { ...event, id: undefined }),
+    ];
+    expect(attempts.map((a) => a.status)).toEqual([405, 405, 405, 405]);
+    const after = await admin.fhir<AuditEvent>('GET', `AuditEvent/${id}`);
+    expect(after.body).toEqual(event);
+  });
+
+  test('another municipality\'s patient has no trace here', async () => {
+    expect(await auditOf(`patient=Patient/${other.id}&subtype=read`)).toEqual([]);
+  });
+});
