@@ -9,6 +9,8 @@ export interface Config {
   auth: 'on' | 'off';
   /** Token settings when auth is on (server/auth/). */
   tokens: TokenConfig;
+  /** Write the audit trail (AUDIT=off only for measurements and development; refused in production). */
+  audit: boolean;
   logLevel: string;
   subscriptionAllowedHosts: string[];
   /** Largest request body accepted, in bytes. */
@@ -90,6 +92,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (auth === 'off' && env.NODE_ENV === 'production') {
     throw new ConfigError('AUTH=off is refused when NODE_ENV=production');
   }
+  const audit = parseChoice(env, 'AUDIT', ['on', 'off'], 'on') === 'on';
+  if (!audit && env.NODE_ENV === 'production') {
+    throw new ConfigError('AUDIT=off is refused when NODE_ENV=production');
+  }
   const logLevel = (env.LOG_LEVEL ?? 'info').toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not "${env.LOG_LEVEL}"`);
@@ -144,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl,
     auth,
     tokens,
+    audit,
     logLevel,
     subscriptionAllowedHosts: (env.SUBSCRIPTION_ALLOWED_HOSTS ?? '')
       .split(',')

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       redisUrl: undefined,
       auth: 'on',
       tokens: { ttlSeconds: 300, allowBearer: false, proofMaxAgeSeconds: 60 },
+      audit: true,
       logLevel: 'info',
       subscriptionAllowedHosts: [],
       bodyLimit: 10 * 1024 * 1024,
@@ -58,6 +59,7 @@ describe('loadConfig', () => {
       AUTH: 'OFF',
       AUTH_BEARER: 'Allow',
       TOKEN_TTL_SECONDS: '600',
+      AUDIT: 'off',
       LOG_LEVEL: 'Debug',
       SUBSCRIPTION_ALLOWED_HOSTS: ' a.example , b.example,,',
       BODY_LIMIT: '2048',
@@ -84,6 +86,7 @@ describe('loadConfig', () => {
       redisUrl: 'rediss://cache.example:6380',
       auth: 'off',
       tokens: { ttlSeconds: 600, allowBearer: true, proofMaxAgeSeconds: 60 },
+      audit: false,
       logLevel: 'debug',
       subscriptionAllowedHosts: ['a.example', 'b.example'],
       bodyLimit: 2048,
@@ -108,6 +111,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ AUTH_BEARER: 'sometimes' })).toThrow(/AUTH_BEARER must be "allow" or "refuse"/);
     expect(() => loadConfig({ TOKEN_TTL_SECONDS: '5' })).toThrow(/TOKEN_TTL_SECONDS must be an integer from 30 to 3600/);
     expect(() => loadConfig({ TOKEN_TTL_SECONDS: '86400' })).toThrow(/TOKEN_TTL_SECONDS/);
+    expect(() => loadConfig({ AUDIT: 'off', NODE_ENV: 'production' })).toThrow(/AUDIT=off is refused when NODE_ENV=production/);
   });
 
   test('subscription settings take only their choices and ranges; worker-only delivery needs Redis', () => {

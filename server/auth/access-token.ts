@@ -18,6 +18,8 @@ export interface TokenClaims {
   scope: string;
   /** The DPoP key thumbprint the token is bound to; undefined for a Bearer token. */
   jkt?: string;
+  /** When the token expires (epoch ms); set on verification. */
+  expiresAt?: number;
 }
 
 export interface Audience {
@@ -77,6 +79,7 @@ export async function verifyAccessToken(keys: SigningKeys, token: string, where:
       serviceCodes: (payload.service_codes as string[] | undefined) ?? [],
       scope: String(payload.scope ?? ''),
       jkt: cnf?.jkt,
+      expiresAt: (payload.exp as number) * 1000,
     };
   } catch (err) {
     throw new TokenError(`the access token is refused: ${(err as Error).message}`);

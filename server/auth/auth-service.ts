@@ -1,6 +1,6 @@
 import type { TokenConfig } from '../config.ts';
 import type { Database } from '../store/db/database.ts';
-import type { Audience } from './access-token.ts';
+import type { Audience, TokenClaims } from './access-token.ts';
 import { issueAccessToken, TokenError, verifyAccessToken } from './access-token.ts';
 import type { AuthContext } from './auth-context.ts';
 import { ClientAssertionVerifier, ClientAuthError } from './client-assertion.ts';
@@ -66,6 +66,11 @@ export class AuthService {
   private readonly assertions: ClientAssertionVerifier;
   private readonly config: TokenConfig;
   private readonly proofs = new ReplayCache();
+  /**
+   * Access tokens already verified, until they expire: a client sends the same token with many
+   * requests, and only the proof that comes with each must be checked anew.
+   */
+  private readonly verified = new Map<string, TokenClaims>();
 
   private constructor(db: Database, keys: SigningKeys, config: TokenConfig) {
     this.clients = new ClientRegistry(db);
@@ -132,14 +137,13 @@ export class AuthService {
     return { accessToken, tokenType: jkt ? 'DPoP' : 'Bearer', expiresIn: this.config.ttlSeconds, scope, client };
   }
 
-  /** The AuthContext of a request to the FHIR API, or an OAuthError (401) saying what is wrong. */
-  async authenticate(request: ResourceRequest, where: Audience): Promise<AuthContext> {
-    const match = /^(DPoP|Bearer)\s+([A-Za-z0-9\-._~+/]+=*)$/i.exec(request.authorization ?? '');
-    if (!match) {
-      throw new OAuthError('invalid_token', request.authorization ? 'Malformed Authorization header' : 'An access token is required', 401);
+  /** The claims of one of our access tokens for this audience, from memory while it is unexpired. */
+  private async verifiedToken(token: string, where: Audience): Promise<TokenClaims> {
+    const key = `${where.audience}\u0000${token}`;
+    const known = this.verified.get(key);
+    if (known && (known.expiresAt ?? 0) > Date.now()) {
+      return known;
     }
-    const scheme = match[1].toLowerCase();
-    const token = match[2];
     let claims;
     try {
       claims = await verifyAccessToken(this.keys, token, where);
@@ -149,6 +153,22 @@ export class AuthService {
       }
       throw err;
     }
+    if (this.verified.size >= MAX_VERIFIED) {
+      this.verified.clear();
+    }
+    this.verified.set(key, claims);
+    return claims;
+  }
+
+  /** The AuthContext of a request to the FHIR API, or an OAuthError (401) saying what is wrong. */
+  async authenticate(request: ResourceRequest, where: Audience): Promise<AuthContext> {
+    const match = /^(DPoP|Bearer)\s+([A-Za-z0-9\-._~+/]+=*)$/i.exec(request.authorization ?? '');
+    if (!match) {
+      throw new OAuthError('invalid_token', request.authorization ? 'Malformed Authorization header' : 'An access token is required', 401);
+    }
+    const scheme = match[1].toLowerCase();
+    const token = match[2];
+    const claims = await this.verifiedToken(token, where);
     if (claims.jkt) {
       if (scheme !== 'dpop' || !request.dpop) {
         throw new OAuthError('invalid_token', 'This token is DPoP-bound: send it as "Authorization: DPoP …" with a DPoP proof', 401);
@@ -183,6 +203,9 @@ export class AuthService {
     };
   }
 }
+
+/** The largest number of verified tokens remembered; beyond it the memory starts afresh. */
+const MAX_VERIFIED = 10_000;
 
 /** The requested scopes if the client may have each of them, else all the client may have. */
 function grantedScopes(client: Client, requested: string | undefined): string {

@@ -8,7 +8,8 @@ import type { Services } from '../services.ts';
 /**
  * Every request to the FHIR API leaves an AuditEvent, written before the answer goes out: reads,
  * searches, writes, deletes and refusals alike (token requests are audited by the token route).
- * With AUTH=off there is no one to hold accountable and nothing is audited.
+ * With AUTH=off there is no one to hold accountable and nothing is audited (nor with AUDIT=off,
+ * which exists to measure what auditing costs and is refused in production).
  */
 
 const MAX_PATIENTS = 100;
@@ -88,7 +89,7 @@ function patientsOf(payload: unknown, body: unknown): PatientKey[] {
 }
 
 export function registerAuditHook(app: FastifyInstance, services: Services): void {
-  if (services.config.auth === 'off') {
+  if (services.config.auth === 'off' || !services.config.audit) {
     return;
   }
   app.addHook('onSend', async (req: FastifyRequest, reply, payload) => {

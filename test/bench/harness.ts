@@ -70,11 +70,11 @@ export class BenchClient {
     this.base = '/fhir';
   }
 
-  async request(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, expected = [200, 201]): Promise<string> {
+  async request(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, expected = [200, 201], headers: Record<string, string> = {}): Promise<string> {
     const res = await this.pool.request({
       method,
       path: `${this.base}/${path}`,
-      headers: body ? { 'content-type': 'application/fhir+json' } : {},
+      headers: { ...(body ? { 'content-type': 'application/fhir+json' } : {}), ...headers },
       body: body ? JSON.stringify(body) : undefined,
     });
     const text = await res.body.text();
@@ -103,7 +103,7 @@ async function freePort(): Promise<number> {
 export async function startServerProcess(env: Record<string, string>): Promise<{ origin: string; child: ChildProcess }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['server/main.ts'], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', AUTH: 'off', LOG_LEVEL: 'warn' },
+    env: { ...process.env, AUTH: 'off', ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const origin = `http://127.0.0.1:${port}`;

@@ -8,7 +8,8 @@
  *   BENCH_OBSERVATIONS  Observations in the search data set (default 100000; the target is 1000000)
  *   BENCH_PATIENTS      patients they are spread over (default BENCH_OBSERVATIONS / 100)
  *   BENCH_SCENARIOS     "validation" runs only the in-process validation scenarios (no database);
- *                       "subscriptions" only the notification scenarios
+ *                       "subscriptions" only the notification scenarios; "auth" only token validation
+ *                       and the cost of the audit trail
  *   BENCH_REDIS_URL     Redis for the notification scenarios (default redis://127.0.0.1:6379)
  */
 import postgres from 'postgres';
@@ -18,6 +19,7 @@ import type { Figures } from './harness.ts';
 import { BenchClient, load, printTable, startServerProcess } from './harness.ts';
 import { benchValidation } from './validation.ts';
 import { benchSubscriptions } from './subscriptions.ts';
+import { benchAuth } from './auth.ts';
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const observations = Number(process.env.BENCH_OBSERVATIONS ?? 100_000);
@@ -79,10 +81,20 @@ async function notificationScenarios(): Promise<void> {
   printTable(rows);
 }
 
+async function authScenarios(): Promise<void> {
+  const rows = await withBenchDatabase((url) => benchAuth(url));
+  console.log(`\nAuthentication and audit (PostgreSQL, one server process, authenticated clients; ${new Date().toISOString().slice(0, 10)})\n`);
+  printTable(rows);
+}
+
 async function main(): Promise<void> {
   const only = process.env.BENCH_SCENARIOS;
   if (only === 'subscriptions') {
     await notificationScenarios();
+    return;
+  }
+  if (only === 'auth') {
+    await authScenarios();
     return;
   }
   console.log('\nValidation, in-process on one core (median ms per resource; resources/s is per core)\n');
