@@ -94,11 +94,11 @@ export async function verifyDpopProof(proof: string, check: DpopCheck): Promise<
   }
   const { key, jkt } = await publicKeyOf(header.jwk);
   const signed = Buffer.from(`${parts[0]}.${parts[1]}`);
-  let valid = false;
+  let valid: boolean;
   try {
     valid = verify(algorithm.hash, signed, { key, ...algorithm.options }, Buffer.from(parts[2], 'base64url'));
   } catch {
-    valid = false;
+    valid = false; // a key that does not fit the algorithm
   }
   if (!valid) {
     throw new DpopError('invalid DPoP proof: signature verification failed');
