@@ -226,6 +226,23 @@ describe('municipalities never see each other\'s data', () => {
     expect(batch.body.entry?.[0]?.response?.status).toMatch(/^404/);
   });
 
+  test('_include of a reference into another municipality includes nothing', async () => {
+    const plan = await epjBodo.fhir<{ id: string }>('POST', 'CarePlan', {
+      resourceType: 'CarePlan',
+      status: 'active',
+      intent: 'plan',
+      subject: { reference: `Patient/${osloPatient.id}` },
+    });
+    expect(plan.status, plan.text).toBe(201);
+    const found = await epjBodo.fhir<Bundle>('GET', `CarePlan?_id=${plan.body.id}&_include=CarePlan:subject`);
+    expect(found.status).toBe(200);
+    expect(found.body.entry?.map((e) => e.resource?.resourceType)).toEqual(['CarePlan']);
+    // Oslo's own plan for the patient includes the patient.
+    const own = await epjOslo.fhir<{ id: string }>('POST', 'CarePlan', { resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: { reference: `Patient/${osloPatient.id}` } });
+    const included = await epjOslo.fhir<Bundle>('GET', `CarePlan?_id=${own.body.id}&_include=CarePlan:subject`);
+    expect(included.body.entry?.map((e) => e.resource?.resourceType)).toEqual(['CarePlan', 'Patient']);
+  });
+
   test('writes: an update or delete by another municipality never touches the resource', async () => {
     const update = await epjBodo.fhir('PUT', `Patient/${osloPatient.id}`, { ...patient(10), id: osloPatient.id, name: [{ family: 'Overskrevet' }] });
     expect([200, 201]).toContain(update.status); // Bodø's own resource under that id, if anything

@@ -4,6 +4,7 @@ import { FhirClient } from './fhir-client.ts';
 import { loadConfig } from '../../server/config.ts';
 import type { Config } from '../../server/config.ts';
 import { buildApp } from '../../server/http/app.ts';
+import type { AppOptions } from '../../server/http/app.ts';
 import type { Services } from '../../server/services.ts';
 import { createServices } from '../../server/services.ts';
 import type { TestDatabase } from './database.ts';
@@ -26,14 +27,14 @@ export interface TestServer {
  * FHIR's generic behaviour store arbitrary R4 resources and run without default profiles (as a
  * general-purpose deployment would, DEFAULT_PROFILES=off); the profile suites turn them on.
  */
-export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Partial<Config> = {}, appOptions: AppOptions = {}): Promise<TestServer> {
   const database = await createTestDatabase();
   const config = {
     ...loadConfig({ AUTH: 'off', LOG_LEVEL: 'silent', SYNTHETIC_IDENTIFIERS: 'accept', DEFAULT_PROFILES: 'off' }),
     ...overrides,
   };
   const services = await createServices(config, database.db);
-  const app = await buildApp(services);
+  const app = await buildApp(services, appOptions);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
