@@ -19,12 +19,13 @@ import type { SubscriptionRuntime } from '../subscriptions/runtime.ts';
 import { startSubscriptionRuntime } from '../subscriptions/runtime.ts';
 import { loadTopicCatalog } from '../subscriptions/topics/topic-catalog.ts';
 import { AuthService } from './auth/auth-service.ts';
+import { SERVER_TENANT } from './store/tenants.ts';
 import { NeedToKnow } from './auth/need-to-know.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { parseSearchRequest } from '@medplum/core';
 
-/** The default tenant until municipalities become tenants. */
-export const DEFAULT_TENANT = 'default';
+/** The tenant of AUTH=off, and the one the server publishes its definitions in (store/tenants.ts). */
+export const DEFAULT_TENANT = SERVER_TENANT;
 
 /** Everything a running server holds, built once at start and passed to the HTTP layer. */
 export interface Services {

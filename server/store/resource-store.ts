@@ -12,6 +12,7 @@ import { DEFAULT_COUNT, MAX_COUNT, planSearch } from './search/plan.ts';
 import type { SearchParamRegistry } from './search/registry.ts';
 import type { VersionWrite } from './write.ts';
 import { writeVersions } from './write.ts';
+import { visibleTenants } from './tenants.ts';
 import { badRequest, conflict, OperationOutcomeError } from '@medplum/core';
 import { SqlState, sqlState } from './db/database.ts';
 
@@ -98,14 +99,27 @@ export class ResourceStore {
     }
   }
 
+  /** The current version as the tenant sees it: its own, or a definition the server publishes (tenants.ts). */
   async readCurrent(tenant: string, resourceType: string, id: string): Promise<StoredVersion | undefined> {
     await this.flush();
-    return readCurrent(this.db, tenant, resourceType, id);
+    for (const visible of visibleTenants(tenant, resourceType)) {
+      const found = await readCurrent(this.db, visible, resourceType, id);
+      if (found) {
+        return found;
+      }
+    }
+    return undefined;
   }
 
   async readVersion(tenant: string, resourceType: string, id: string, version: number): Promise<StoredVersion | undefined> {
     await this.flush();
-    return readVersion(this.db, tenant, resourceType, id, version);
+    for (const visible of visibleTenants(tenant, resourceType)) {
+      const found = await readVersion(this.db, visible, resourceType, id, version);
+      if (found) {
+        return found;
+      }
+    }
+    return undefined;
   }
 
   /** Writes now, or inside a transaction queues the write until the next read or the commit. */

@@ -243,6 +243,20 @@ describe('municipalities never see each other\'s data', () => {
     expect(included.body.entry?.map((e) => e.resource?.resourceType)).toEqual(['CarePlan', 'Patient']);
   });
 
+  test('the definitions the server publishes (profiles, topics) are visible to every municipality; a municipality\'s own Basic is not', async () => {
+    const profile = await epjOslo.fhir<Bundle>('GET', 'StructureDefinition?url=https://knutepunkt.dev/fhir/StructureDefinition/wt-detectedissue');
+    expect(profile.body.entry).toHaveLength(1);
+    expect((await epjBodo.fhir('GET', 'Basic/topic-alarm')).status).toBe(200);
+    const topics = await epjBodo.fhir<Bundle>('GET', 'Basic?code=http://hl7.org/fhir/fhir-types|SubscriptionTopic&_count=50');
+    expect(topics.body.entry?.length).toBe(7);
+    const adminBodo = await OAuthTestClient.register(server, { id: 'admin-bodo', tenant: BODO, role: 'admin' });
+    await adminBodo.login();
+    const own = await adminBodo.fhir<{ id: string }>('POST', 'Basic', { resourceType: 'Basic', code: { text: 'Bodøs egen' } });
+    expect(own.status).toBe(201);
+    expect((await epjOslo.fhir('GET', `Basic/${own.body.id}`)).status).toBe(404);
+    expect(((await epjOslo.fhir<Bundle>('GET', 'Basic?_count=100')).body.entry ?? []).map((e) => e.resource?.id)).not.toContain(own.body.id);
+  });
+
   test('writes: an update or delete by another municipality never touches the resource', async () => {
     const update = await epjBodo.fhir('PUT', `Patient/${osloPatient.id}`, { ...patient(10), id: osloPatient.id, name: [{ family: 'Overskrevet' }] });
     expect([200, 201]).toContain(update.status); // Bodø's own resource under that id, if anything

@@ -4,6 +4,7 @@ import { conditionSql } from './condition-sql.ts';
 import type { Condition } from './conditions.ts';
 import { parseCondition } from './conditions.ts';
 import type { SearchParamRegistry } from './registry.ts';
+import { visibleTenants } from '../tenants.ts';
 import { SqlParams } from './sql.ts';
 
 export const DEFAULT_COUNT = 20;
@@ -37,7 +38,9 @@ export interface PlanOptions {
 /** Turns a parsed search into SQL conditions; refuses what it cannot answer with a 400. */
 export function planSearch(registry: SearchParamRegistry, request: SearchRequest, options: PlanOptions): SearchPlan {
   const params = new SqlParams();
-  const tenant = params.add(options.tenant);
+  const tenants = visibleTenants(options.tenant, request.resourceType);
+  // One tenant is an equality (index probe); the shared definitions are ANY of two.
+  const tenant = tenants.length === 1 ? params.add(tenants[0]) : `ANY(${params.add(tenants)}::text[])`;
   const where = [`r.tenant = ${tenant}`, `r.resource_type = ${params.add(request.resourceType)}`, 'NOT r.deleted'];
   const { conditions, ignored } = parseConditions(registry, request, options);
   for (const condition of conditions) {
