@@ -6,6 +6,7 @@ import type { Services } from '../services.ts';
 import { setFaultLog } from '../log.ts';
 import { registerAuth } from './auth-routes.ts';
 import { registerAuditHook } from './audit-hook.ts';
+import { registerAdminRoutes } from './admin-routes.ts';
 import { registerErrorHandler } from './errors.ts';
 import { registerFhirRoutes } from './fhir-routes.ts';
 import { registerHealth } from './health.ts';
@@ -51,5 +52,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   registerAuth(app, services);
   registerFhirRoutes(app, services);
   registerOperationRoutes(app, services);
+  registerAdminRoutes(app, services);
   return app;
 }

@@ -6,7 +6,7 @@ import { patientOf } from '../auth/need-to-know.ts';
 import type { Services } from '../services.ts';
 
 /**
- * Every request to the FHIR API leaves an AuditEvent, written before the answer goes out: reads,
+ * Every request to the FHIR API and the admin API leaves an AuditEvent, written before the answer goes out: reads,
  * searches, writes, deletes and refusals alike (token requests are audited by the token route).
  * With AUTH=off there is no one to hold accountable and nothing is audited (nor with AUDIT=off,
  * which exists to measure what auditing costs and is refused in production).
@@ -94,10 +94,13 @@ export function registerAuditHook(app: FastifyInstance, services: Services): voi
   }
   app.addHook('onSend', async (req: FastifyRequest, reply, payload) => {
     const path = req.url.split('?')[0];
-    if (!/^\/fhir(\/|$)/.test(path) || path === '/fhir/metadata' || path.startsWith('/fhir/.well-known/')) {
+    if (!/^\/(fhir|admin)(\/|$)/.test(path) || path === '/fhir/metadata' || path.startsWith('/fhir/.well-known/')) {
       return payload;
     }
-    const { interaction, action, what } = classify(req.method, path);
+    // The admin API (clients and keys) is audited as operations on what it names.
+    const { interaction, action, what } = path.startsWith('/admin')
+      ? { interaction: 'operation', action: ({ POST: 'C', PUT: 'U', DELETE: 'D' } as Record<string, AuditAction>)[req.method] ?? 'R', what: path.slice(1) }
+      : classify(req.method, path);
     const location = reply.getHeader('location');
     const status = reply.statusCode;
     await services.audit.record({

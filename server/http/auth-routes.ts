@@ -27,7 +27,7 @@ export function registerAuth(app: FastifyInstance, services: Services): void {
 
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0];
-    if (!/^\/fhir(\/|$)/.test(path) || path === '/fhir/metadata' || path.startsWith('/fhir/.well-known/')) {
+    if (!/^\/(fhir|admin)(\/|$)/.test(path) || path === '/fhir/metadata' || path.startsWith('/fhir/.well-known/')) {
       return;
     }
     if (services.config.auth === 'off') {

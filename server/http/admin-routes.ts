@@ -1,0 +1,79 @@
+import { OperationOutcomeError } from '@medplum/core';
+import type { JSONWebKeySet } from 'jose';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ClientRole, ServiceCode } from '../auth/clients.ts';
+import type { Services } from '../services.ts';
+
+/**
+ * The admin API: a municipality's administrator client registers the vendors' and patient-record
+ * systems' clients of its own municipality and rotates their keys, with the same token and DPoP
+ * proof as any request (the auth hook covers /admin). Creating a municipality is the operator's
+ * (`npm run admin -- tenant create`). Answers are JSON; errors are OperationOutcomes.
+ */
+
+interface ClientBody {
+  id?: string;
+  name?: string;
+  role?: ClientRole;
+  serviceCodes?: ServiceCode[];
+  scopes?: string[];
+  jwks?: JSONWebKeySet;
+  jwksUri?: string;
+}
+
+function forbidden(text: string): OperationOutcomeError {
+  return new OperationOutcomeError({ resourceType: 'OperationOutcome', id: 'forbidden', issue: [{ severity: 'error', code: 'forbidden', details: { text } }] });
+}
+
+const notFound = (): OperationOutcomeError =>
+  new OperationOutcomeError({ resourceType: 'OperationOutcome', id: 'not-found', issue: [{ severity: 'error', code: 'not-found', details: { text: 'No such client' } }] });
+
+/** The caller's municipality, if the caller is an administrator client of it. */
+function administeredTenant(req: FastifyRequest): string {
+  if (!req.auth || req.auth.role !== 'admin') {
+    throw forbidden('The admin API is for administrator clients');
+  }
+  return req.auth.tenant;
+}
+
+export function registerAdminRoutes(app: FastifyInstance, services: Services): void {
+  const clients = services.auth.clients;
+  const send = (reply: FastifyReply, status: number, body: unknown) => reply.code(status).header('cache-control', 'no-store').send(body);
+
+  app.get('/admin/tenant', async (req, reply) => send(reply, 200, await clients.tenant(administeredTenant(req))));
+
+  app.post('/admin/clients', async (req, reply) => {
+    const tenant = administeredTenant(req);
+    const body = (req.body ?? {}) as ClientBody;
+    const client = await clients.registerClient({
+      id: String(body.id ?? ''),
+      tenant,
+      name: String(body.name ?? body.id ?? ''),
+      role: body.role as ClientRole,
+      serviceCodes: body.serviceCodes ?? [],
+      scopes: body.scopes,
+      jwks: body.jwks,
+      jwksUri: body.jwksUri,
+    });
+    return send(reply, 201, client);
+  });
+
+  app.get<{ Params: { id: string } }>('/admin/clients/:id', async (req, reply) => {
+    const tenant = administeredTenant(req);
+    const client = await clients.client(req.params.id);
+    if (!client || client.tenant !== tenant) {
+      throw notFound(); // another municipality's client: as if there were none
+    }
+    return send(reply, 200, client);
+  });
+
+  app.put<{ Params: { id: string } }>('/admin/clients/:id/keys', async (req, reply) => {
+    const tenant = administeredTenant(req);
+    const current = await clients.client(req.params.id);
+    if (!current || current.tenant !== tenant) {
+      throw notFound();
+    }
+    const body = (req.body ?? {}) as ClientBody;
+    return send(reply, 200, await clients.rotateKeys(req.params.id, { jwks: body.jwks, jwksUri: body.jwksUri }));
+  });
+}
