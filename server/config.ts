@@ -32,6 +32,19 @@ export interface TokenConfig {
   allowBearer: boolean;
   /** How old a DPoP proof or client assertion may be, in seconds, and the clock skew tolerated. */
   proofMaxAgeSeconds: number;
+  /** An external OpenID provider (a HelseID-like issuer) whose access tokens are accepted too. */
+  external?: ExternalIssuerConfig;
+}
+
+/** OIDC_ISSUER, OIDC_JWKS_URI, OIDC_AUDIENCE, OIDC_TENANT_CLAIM, OIDC_CLIENT_CLAIM. */
+export interface ExternalIssuerConfig {
+  issuer: string;
+  jwksUri: string;
+  audience: string;
+  /** The claim naming the municipality (organisasjonsnummer); HelseID's JFT tokens carry orgnr_parent. */
+  tenantClaim: string;
+  /** The claim naming the client, which must be registered here for that municipality. */
+  clientClaim: string;
 }
 
 /** How this process takes part in subscription delivery (subscriptions/runtime.ts). */
@@ -141,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ttlSeconds: parseInteger(env, 'TOKEN_TTL_SECONDS', 300, 30, 3600),
     allowBearer: parseChoice(env, 'AUTH_BEARER', ['allow', 'refuse'], 'refuse') === 'allow',
     proofMaxAgeSeconds: 60,
+    ...(env.OIDC_ISSUER ? { external: externalIssuer(env) } : {}),
   };
   return {
     port,
@@ -161,6 +175,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultProfiles,
     syntheticIdentifiers,
     subscriptions,
+  };
+}
+
+/** The external issuer's settings: an issuer, its keys (https, or http to loopback), and an audience. */
+function externalIssuer(env: NodeJS.ProcessEnv): ExternalIssuerConfig {
+  const issuer = env.OIDC_ISSUER as string;
+  const jwksUri = env.OIDC_JWKS_URI;
+  if (!jwksUri) {
+    throw new ConfigError('OIDC_ISSUER needs OIDC_JWKS_URI: the URL of the issuer\'s public keys');
+  }
+  let url: URL;
+  try {
+    url = new URL(jwksUri);
+  } catch {
+    throw new ConfigError('OIDC_JWKS_URI must be an absolute URL');
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))) {
+    throw new ConfigError('OIDC_JWKS_URI must be https (plain http only to this machine)');
+  }
+  if (!env.OIDC_AUDIENCE) {
+    throw new ConfigError('OIDC_ISSUER needs OIDC_AUDIENCE: the audience its tokens carry for this server');
+  }
+  return {
+    issuer,
+    jwksUri,
+    audience: env.OIDC_AUDIENCE,
+    tenantClaim: env.OIDC_TENANT_CLAIM || 'orgnr_parent',
+    clientClaim: env.OIDC_CLIENT_CLAIM || 'client_id',
   };
 }
 

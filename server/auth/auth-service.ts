@@ -7,6 +7,8 @@ import { ClientAssertionVerifier, ClientAuthError } from './client-assertion.ts'
 import type { Client } from './clients.ts';
 import { ClientRegistry } from './clients.ts';
 import { DpopError, verifyDpopProof } from './dpop.ts';
+import { ExternalIssuer } from './external-token.ts';
+import { decodeJwt } from 'jose';
 import { ReplayCache } from './replay.ts';
 import { ScopeSet, parseScope } from './scopes.ts';
 import type { SigningKeys } from './signing-keys.ts';
@@ -72,11 +74,15 @@ export class AuthService {
    */
   private readonly verified = new Map<string, TokenClaims>();
 
+  /** Tokens of an external OpenID provider accepted beside ours, when configured. */
+  private readonly external: ExternalIssuer | undefined;
+
   private constructor(db: Database, keys: SigningKeys, config: TokenConfig) {
     this.clients = new ClientRegistry(db);
     this.keys = keys;
     this.assertions = new ClientAssertionVerifier(db, this.clients);
     this.config = config;
+    this.external = config.external ? new ExternalIssuer(config.external, this.clients) : undefined;
   }
 
   static async start(db: Database, config: TokenConfig): Promise<AuthService> {
@@ -146,7 +152,7 @@ export class AuthService {
     }
     let claims;
     try {
-      claims = await verifyAccessToken(this.keys, token, where);
+      claims = this.external && issuerOf(token) === this.external.config.issuer ? await this.external.verify(token) : await verifyAccessToken(this.keys, token, where);
     } catch (err) {
       if (err instanceof TokenError) {
         throw new OAuthError('invalid_token', err.message, 401);
@@ -201,6 +207,15 @@ export class AuthService {
       scopes: ScopeSet.parse(claims.scope),
       serviceCodes: claims.serviceCodes,
     };
+  }
+}
+
+/** The issuer a token claims, unverified: only to choose whose keys verify it. */
+function issuerOf(token: string): string | undefined {
+  try {
+    return decodeJwt(token).iss;
+  } catch {
+    return undefined;
   }
 }
 
