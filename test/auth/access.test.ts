@@ -185,6 +185,18 @@ describe('scopes', () => {
     expect(found.body.entry ?? []).toHaveLength(0);
   });
 
+  test('_include brings in only what the token may read', async () => {
+    const patientId = (await epjOslo.fhir<{ id: string }>('POST', 'Patient', patient(30))).body.id;
+    const plan = await epjOslo.fhir<{ id: string }>('POST', 'CarePlan', { resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: { reference: `Patient/${patientId}` } });
+    const plansOnly = await OAuthTestClient.register(server, { id: 'epj-oslo-plans', tenant: OSLO, role: 'epj' });
+    await plansOnly.login('system/CarePlan.rs');
+    const found = await plansOnly.fhir<Bundle>('GET', `CarePlan?_id=${plan.body.id}&_include=CarePlan:subject`);
+    expect(found.status).toBe(200);
+    expect(found.body.entry?.map((e) => e.resource?.resourceType)).toEqual(['CarePlan']);
+    const both = await epjOslo.fhir<Bundle>('GET', `CarePlan?_id=${plan.body.id}&_include=CarePlan:subject`);
+    expect(both.body.entry?.map((e) => e.resource?.resourceType)).toEqual(['CarePlan', 'Patient']);
+  });
+
   test('a token narrowed to fewer scopes than the client has allows only those', async () => {
     const narrow = await OAuthTestClient.register(server, { id: 'epj-oslo-reader', tenant: OSLO, role: 'epj' });
     await narrow.login('system/Observation.rs');
