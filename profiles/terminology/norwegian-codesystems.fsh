@@ -64,3 +64,15 @@ Description: "The service codes a welfare-technology system sends to say which s
 * #DT ^property[0].code = #iplos
 * #DT ^property[0].valueCoding = $IPLOS#28 "Digitalt tilsyn"
 * #DHO "Digital hjemmeoppfølging" "Digital hjemmeoppfølging: egenmålinger, skjema og egenbehandlingsplan. Ingen IPLOS-kode ennå."
+
+CodeSystem: JournalingStatus
+Id: journaling-status
+Title: "Journaling status"
+Description: "Whether the municipality's patient-record system (EPJ) has journaled a journalable event: the tag the server sets when the EPJ acknowledges it with $journaling-acknowledged, so `_tag:not=https://knutepunkt.dev/fhir/CodeSystem/journaling-status|journaled` finds what is still to be journaled (as the national Journalføringstjenesten's read API does)."
+* ^url = "https://knutepunkt.dev/fhir/CodeSystem/journaling-status"
+* ^status = #active
+* ^experimental = false
+* ^content = #complete
+* ^caseSensitive = true
+* ^publisher = "Knutepunkt"
+* #journaled "Journaled" "The patient-record system has journaled the event."

@@ -3,6 +3,7 @@ import type { Subscription } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { eventsOperation, eventsRange, statusOperation } from '../../subscriptions/operations.ts';
 import { validateOperation } from '../fhir/operations/validate.ts';
+import { journalingAcknowledged } from '../fhir/operations/journaling-acknowledged.ts';
 import type { Services } from '../services.ts';
 import { requestContext, send } from './fhir-routes.ts';
 
@@ -21,6 +22,10 @@ export function registerOperationRoutes(app: FastifyInstance, services: Services
     app.post<{ Params: Params }>(path, async (req, reply) => send(reply, req, await validate(req)));
     app.get<{ Params: Params }>(path, async (req, reply) => send(reply, req, await validate(req)));
   }
+  app.post<{ Params: { type: string; id: string } }>('/fhir/:type/:id/$journaling-acknowledged', async (req, reply) => {
+    const resource = await journalingAcknowledged(requestContext(services, req), services.repository, req.params.type, req.params.id);
+    return send(reply, req, { status: 200, body: JSON.stringify(resource) });
+  });
   registerSubscriptionOperations(app, services);
 }
 

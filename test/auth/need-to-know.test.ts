@@ -134,3 +134,28 @@ describe('a vendor writes journalable events only for the patients it serves', (
     expectMissingService(await vendor.fhir<OperationOutcome>('PUT', `DetectedIssue/${others.body.id}`, { ...alarm(1), id: others.body.id }));
   });
 });
+
+describe('the patient-record system acknowledges what it has journaled', () => {
+  const JOURNALED = 'https://knutepunkt.dev/fhir/CodeSystem/journaling-status|journaled';
+
+  test('$journaling-acknowledged tags the event once; _tag:not lists what is still to be journaled; vendors may not', async () => {
+    const first = await vendor.fhir<DetectedIssue & { id: string }>('POST', 'DetectedIssue', alarm(1));
+    const second = await vendor.fhir<DetectedIssue & { id: string }>('POST', 'DetectedIssue', alarm(1));
+    const pending = async () =>
+      ((await epj.fhir<Bundle>('GET', `DetectedIssue?_tag:not=${JOURNALED}&_count=100`)).body.entry ?? []).map((e) => e.resource?.id);
+    expect(await pending()).toEqual(expect.arrayContaining([first.body.id, second.body.id]));
+
+    const acknowledged = await epj.fhir<DetectedIssue>('POST', `DetectedIssue/${first.body.id}/$journaling-acknowledged`);
+    expect(acknowledged.status, acknowledged.text).toBe(200);
+    expect(acknowledged.body.meta?.versionId).toBe('2');
+    expect(acknowledged.body.meta?.tag).toContainEqual(expect.objectContaining({ code: 'journaled' }));
+    const again = await epj.fhir<DetectedIssue>('POST', `DetectedIssue/${first.body.id}/$journaling-acknowledged`);
+    expect(again.body.meta?.versionId).toBe('2');
+
+    const still = await pending();
+    expect(still).not.toContain(first.body.id);
+    expect(still).toContain(second.body.id);
+    expect((await vendor.fhir('POST', `DetectedIssue/${second.body.id}/$journaling-acknowledged`)).status).toBe(403);
+    expect((await epj.fhir('POST', `Patient/${patients[1].id}/$journaling-acknowledged`)).status).toBe(400);
+  });
+});
