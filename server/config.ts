@@ -125,6 +125,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (baseUrl && !/^https?:\/\/[^/]+/.test(baseUrl)) {
     throw new ConfigError('BASE_URL must be an absolute http(s) URL');
   }
+  if (auth === 'on' && env.NODE_ENV === 'production' && !baseUrl) {
+    // Without it the issuer and audiences come from the Host header, which the client chooses.
+    throw new ConfigError('BASE_URL is required when NODE_ENV=production: tokens are issued for and checked against it');
+  }
   const defaultProfiles = parseChoice(env, 'DEFAULT_PROFILES', ['on', 'off'], 'on') === 'on';
   const syntheticIdentifiers = parseChoice(env, 'SYNTHETIC_IDENTIFIERS', ['accept', 'reject'], 'reject') === 'accept';
   if (syntheticIdentifiers && env.NODE_ENV === 'production') {

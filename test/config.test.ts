@@ -111,7 +111,9 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ AUTH_BEARER: 'sometimes' })).toThrow(/AUTH_BEARER must be "allow" or "refuse"/);
     expect(() => loadConfig({ TOKEN_TTL_SECONDS: '5' })).toThrow(/TOKEN_TTL_SECONDS must be an integer from 30 to 3600/);
     expect(() => loadConfig({ TOKEN_TTL_SECONDS: '86400' })).toThrow(/TOKEN_TTL_SECONDS/);
-    expect(() => loadConfig({ AUDIT: 'off', NODE_ENV: 'production' })).toThrow(/AUDIT=off is refused when NODE_ENV=production/);
+    expect(() => loadConfig({ AUDIT: 'off', NODE_ENV: 'production', BASE_URL: 'https://fhir.kommune.example/fhir' })).toThrow(/AUDIT=off is refused when NODE_ENV=production/);
+    // In production the issuer and audiences must not come from the Host header the client sends.
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/BASE_URL is required when NODE_ENV=production/);
   });
 
   test('subscription settings take only their choices and ranges; worker-only delivery needs Redis', () => {
@@ -125,7 +127,7 @@ describe('loadConfig', () => {
   test('DEFAULT_PROFILES and SYNTHETIC_IDENTIFIERS take only their choices; test identities are refused in production', () => {
     expect(() => loadConfig({ DEFAULT_PROFILES: 'yes' })).toThrow(/DEFAULT_PROFILES must be "on" or "off"/);
     expect(() => loadConfig({ SYNTHETIC_IDENTIFIERS: 'on' })).toThrow(/SYNTHETIC_IDENTIFIERS must be "accept" or "reject"/);
-    expect(() => loadConfig({ SYNTHETIC_IDENTIFIERS: 'accept', NODE_ENV: 'production' })).toThrow(ConfigError);
+    expect(() => loadConfig({ SYNTHETIC_IDENTIFIERS: 'accept', NODE_ENV: 'production', BASE_URL: 'https://fhir.kommune.example/fhir' })).toThrow(/SYNTHETIC_IDENTIFIERS/);
     expect(loadConfig({ SYNTHETIC_IDENTIFIERS: 'accept', NODE_ENV: 'development' }).syntheticIdentifiers).toBe(true);
   });
 
@@ -195,8 +197,8 @@ describe('loadConfig', () => {
     expect(err.message).toContain('production');
     expect(loadConfig({ AUTH: 'off', NODE_ENV: 'development' }).auth).toBe('off');
     expect(loadConfig({ AUTH: 'off' }).auth).toBe('off');
-    expect(loadConfig({ AUTH: 'on', NODE_ENV: 'production' }).auth).toBe('on');
-    expect(loadConfig({ NODE_ENV: 'production' }).auth).toBe('on');
+    expect(loadConfig({ AUTH: 'on', NODE_ENV: 'production', BASE_URL: 'https://fhir.kommune.example/fhir' }).auth).toBe('on');
+    expect(loadConfig({ NODE_ENV: 'production', BASE_URL: 'https://fhir.kommune.example/fhir' }).auth).toBe('on');
   });
 
   test('invalid BODY_LIMIT and BASE_URL throw ConfigError naming the variable', () => {

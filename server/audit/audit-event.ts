@@ -41,7 +41,19 @@ const PURPOSE: Record<string, Coding> = {
 };
 export const CLIENT_ID_SYSTEM = 'https://knutepunkt.dev/fhir/client-id';
 
-export function auditEvent(record: AuditRecord, now = new Date()): AuditEvent & { id: string } {
+/** Text PostgreSQL's jsonb can hold: no NUL, no lone surrogate (a request may carry either). */
+function storable(text: string): string {
+  return text.replaceAll('\u0000', '\uFFFD').toWellFormed();
+}
+
+export function auditEvent(input: AuditRecord, now = new Date()): AuditEvent & { id: string } {
+  const record: AuditRecord = {
+    ...input,
+    what: input.what && storable(input.what),
+    query: input.query && storable(input.query),
+    reason: input.reason && storable(input.reason),
+    clientId: input.clientId && storable(input.clientId),
+  };
   const recorded = now.toISOString();
   const entity: AuditEventEntity[] = [];
   if (record.what) {

@@ -30,10 +30,13 @@ export interface Addressing extends Audience {
 export class OAuthError extends Error {
   readonly code: string;
   readonly status: number;
-  constructor(code: string, description: string, status = 400) {
+  /** The client, when it proved who it is before the request failed (for the audit trail). */
+  readonly client?: Client;
+  constructor(code: string, description: string, status = 400, client?: Client) {
     super(description);
     this.code = code;
     this.status = status;
+    this.client = client;
   }
 }
 
@@ -111,10 +114,22 @@ export class AuthService {
       client = await this.assertions.verify(request.assertion, where.tokenEndpoint);
     } catch (err) {
       if (err instanceof ClientAuthError) {
-        throw new OAuthError('invalid_client', err.message, 401);
+        throw new OAuthError('invalid_client', err.message, 401, err.client);
       }
       throw err;
     }
+    try {
+      return await this.issueFor(client, request, where);
+    } catch (err) {
+      if (err instanceof OAuthError && !err.client) {
+        throw new OAuthError(err.code, err.message, err.status, client);
+      }
+      throw err;
+    }
+  }
+
+  /** The token of a client that proved who it is: the DPoP binding and the scopes checked. */
+  private async issueFor(client: Client, request: TokenRequest, where: Addressing): Promise<IssuedToken> {
     let jkt: string | undefined;
     if (request.dpop) {
       try {

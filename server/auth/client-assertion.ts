@@ -15,7 +15,14 @@ export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-b
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const MAX_LIFETIME_SECONDS = 300;
 
-export class ClientAuthError extends Error {}
+export class ClientAuthError extends Error {
+  /** The client, when its signature held and a later check failed (lifetime, replay). */
+  readonly client?: Client;
+  constructor(message: string, client?: Client) {
+    super(message);
+    this.client = client;
+  }
+}
 
 export class ClientAssertionVerifier {
   private readonly db: Database;
@@ -30,11 +37,14 @@ export class ClientAssertionVerifier {
 
   /** The client the assertion authenticates, or a ClientAuthError saying why not. */
   async verify(assertion: string, tokenEndpoint: string): Promise<Client> {
-    let claimed: string | undefined;
+    let claimed: unknown;
     try {
       claimed = decodeJwt(assertion).iss;
     } catch {
       throw new ClientAuthError('client_assertion is not a JWT');
+    }
+    if (typeof claimed !== 'string') {
+      throw new ClientAuthError('client_assertion names no issuer');
     }
     const client = claimed ? await this.clients.client(claimed) : undefined;
     if (!client) {
@@ -56,7 +66,7 @@ export class ClientAssertionVerifier {
     const now = Math.floor(Date.now() / 1000);
     const exp = payload.exp as number;
     if (exp - (payload.iat ?? now) > MAX_LIFETIME_SECONDS || exp - now > MAX_LIFETIME_SECONDS) {
-      throw new ClientAuthError(`client_assertion lives longer than ${MAX_LIFETIME_SECONDS} seconds`);
+      throw new ClientAuthError(`client_assertion lives longer than ${MAX_LIFETIME_SECONDS} seconds`, client);
     }
     // Used once: the same jti again, from this client, is a replay.
     const fresh = await this.db.query(
@@ -66,7 +76,7 @@ export class ClientAssertionVerifier {
       [client.id, payload.jti, exp + 5]
     );
     if (fresh.length === 0) {
-      throw new ClientAuthError('client_assertion already used (jti)');
+      throw new ClientAuthError('client_assertion already used (jti)', client);
     }
     return client;
   }

@@ -17,19 +17,20 @@ import type { ReplayCache } from './replay.ts';
 
 export const DPOP_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512', 'EdDSA'];
 
-/** How node:crypto verifies each JWS algorithm. */
-const VERIFY: Record<string, { hash: string | null; options: { dsaEncoding?: 'ieee-p1363'; padding?: number; saltLength?: number } }> = {
-  ES256: { hash: 'sha256', options: { dsaEncoding: 'ieee-p1363' } },
-  ES384: { hash: 'sha384', options: { dsaEncoding: 'ieee-p1363' } },
-  ES512: { hash: 'sha512', options: { dsaEncoding: 'ieee-p1363' } },
-  RS256: { hash: 'sha256', options: {} },
-  RS384: { hash: 'sha384', options: {} },
-  RS512: { hash: 'sha512', options: {} },
-  PS256: { hash: 'sha256', options: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } },
-  PS384: { hash: 'sha384', options: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 48 } },
-  PS512: { hash: 'sha512', options: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 64 } },
-  EdDSA: { hash: null, options: {} },
-};
+/** How node:crypto verifies each JWS algorithm, and the key type it takes. */
+type Verification = { kty: string; hash: string | null; options: { dsaEncoding?: 'ieee-p1363'; padding?: number; saltLength?: number } };
+const VERIFY = new Map<string, Verification>([
+  ['ES256', { kty: 'EC', hash: 'sha256', options: { dsaEncoding: 'ieee-p1363' } }],
+  ['ES384', { kty: 'EC', hash: 'sha384', options: { dsaEncoding: 'ieee-p1363' } }],
+  ['ES512', { kty: 'EC', hash: 'sha512', options: { dsaEncoding: 'ieee-p1363' } }],
+  ['RS256', { kty: 'RSA', hash: 'sha256', options: {} }],
+  ['RS384', { kty: 'RSA', hash: 'sha384', options: {} }],
+  ['RS512', { kty: 'RSA', hash: 'sha512', options: {} }],
+  ['PS256', { kty: 'RSA', hash: 'sha256', options: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } }],
+  ['PS384', { kty: 'RSA', hash: 'sha384', options: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 48 } }],
+  ['PS512', { kty: 'RSA', hash: 'sha512', options: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 64 } }],
+  ['EdDSA', { kty: 'OKP', hash: null, options: {} }],
+]);
 
 export class DpopError extends Error {}
 
@@ -85,12 +86,15 @@ export async function verifyDpopProof(proof: string, check: DpopCheck): Promise<
   if (header.typ !== 'dpop+jwt') {
     throw new DpopError('invalid DPoP proof: typ must be dpop+jwt');
   }
-  const algorithm = VERIFY[header.alg ?? ''];
+  const algorithm = typeof header.alg === 'string' ? VERIFY.get(header.alg) : undefined;
   if (!algorithm) {
     throw new DpopError(`invalid DPoP proof: algorithm ${String(header.alg)} is not accepted`);
   }
-  if (!header.jwk) {
+  if (!header.jwk || typeof header.jwk !== 'object' || Array.isArray(header.jwk)) {
     throw new DpopError('invalid DPoP proof: the header must carry a public key');
+  }
+  if (header.jwk.kty !== algorithm.kty) {
+    throw new DpopError(`invalid DPoP proof: a ${String(header.jwk.kty)} key cannot sign ${header.alg}`);
   }
   const { key, jkt } = await publicKeyOf(header.jwk);
   const signed = Buffer.from(`${parts[0]}.${parts[1]}`);

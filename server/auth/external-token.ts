@@ -32,6 +32,8 @@ export class ExternalIssuer {
         issuer: this.config.issuer,
         audience: this.config.audience,
         algorithms: ALGORITHMS,
+        // An access token, not an ID token or another JWT of the same issuer (RFC 9068).
+        typ: 'at+jwt',
         clockTolerance: 5,
         requiredClaims: ['exp'],
       }));

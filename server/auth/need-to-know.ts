@@ -92,7 +92,11 @@ export class NeedToKnow {
     this.search = search;
   }
 
-  /** True when the caller is not a vendor, or the patient has an active service the vendor is approved for. */
+  /**
+   * True when the caller is not a vendor, or the patient has an active service the vendor is
+   * approved for. Every way the patient is named must lead to a served patient: a reference to one
+   * patient beside the identifier of another does not pass on the strength of either.
+   */
   async serves(auth: AuthContext | undefined, patient: PatientKey | undefined, now = Date.now()): Promise<boolean> {
     if (!auth || auth.role !== 'vendor') {
       return true;
@@ -100,6 +104,19 @@ export class NeedToKnow {
     if (!patient || auth.serviceCodes.length === 0) {
       return false;
     }
+    const parts: PatientKey[] = [
+      ...patient.ids.map((id) => ({ ids: [id], identifiers: [] })),
+      ...patient.identifiers.map((identifier) => ({ ids: [], identifiers: [identifier] })),
+    ];
+    for (const part of parts) {
+      if (!(await this.servesOne(auth, part, now))) {
+        return false;
+      }
+    }
+    return parts.length > 0;
+  }
+
+  private async servesOne(auth: AuthContext, patient: PatientKey, now: number): Promise<boolean> {
     const key = await this.complete(auth.tenant, patient);
     const types = auth.serviceCodes.flatMap((code) => [
       `${SERVICE_CODE_SYSTEM}|${code}`,

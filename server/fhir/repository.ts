@@ -292,8 +292,11 @@ export class KnutepunktRepository extends FhirRepository {
       return page;
     }
     const rows = await this.needToKnow.visible(this.context.auth, resourceType, page.rows);
+    if (rows === page.rows) {
+      return page; // not a vendor, or not a type it reads on need-to-know
+    }
     if (rows.length === page.rows.length) {
-      return page;
+      return { ...page, total: undefined }; // a count of all would tell what it may not see
     }
     if (rows.length === 0) {
       throw MISSING_ACTIVE_SERVICE(`Ikke oppfylt tjenstlig behov: none of the ${resourceType} resources found belongs to a patient with an active service this client is approved for`);
@@ -314,6 +317,16 @@ export class KnutepunktRepository extends FhirRepository {
       results[reference] = await this.searchResources(request);
     }
     return results;
+  }
+
+  /** A conditional create may answer with an existing resource: it needs the create scope before it searches. */
+  async conditionalCreate<T extends Resource>(
+    resource: T,
+    search: SearchRequest<T>,
+    options?: CreateResourceOptions
+  ): Promise<{ resource: WithId<T>; outcome: OperationOutcome }> {
+    authorize(this.context.auth, 'c', resource.resourceType);
+    return super.conditionalCreate(resource, search, options);
   }
 
   async conditionalUpdate<T extends Resource>(
@@ -340,7 +353,8 @@ export class KnutepunktRepository extends FhirRepository {
       return callback(this);
     }
     return this.store.transaction(
-      (txStore) => callback(new KnutepunktRepository(txStore, this.context, this.validate) as this),
+      // The same caller, the same checks: scopes and need-to-know hold inside transactions too.
+      (txStore) => callback(new KnutepunktRepository(txStore, this.context, this.validate, this.needToKnow) as this),
       { serializable: options?.serializable }
     );
   }

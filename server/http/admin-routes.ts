@@ -46,9 +46,10 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     const tenant = administeredTenant(req);
     const body = (req.body ?? {}) as ClientBody;
     const client = await clients.registerClient({
-      id: String(body.id ?? ''),
+      // Not coerced: a registration of the wrong shape is refused by the registry (400), not guessed at.
+      id: body.id as string,
       tenant,
-      name: String(body.name ?? body.id ?? ''),
+      name: (body.name ?? body.id) as string,
       role: body.role as ClientRole,
       serviceCodes: body.serviceCodes ?? [],
       scopes: body.scopes,

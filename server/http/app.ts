@@ -41,6 +41,15 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   setFaultLog(app.log);
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('X-Request-Id', req.id);
+    // NUL can be neither an id nor a search value, and PostgreSQL refuses it in text: a 400 here,
+    // before it reaches a query as an encoding error.
+    if (/%00/.test(req.url)) {
+      reply.code(400).type('application/fhir+json').send({
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'error', code: 'invalid', details: { text: 'The request URL contains a NUL character (%00)' } }],
+      });
+      return;
+    }
     done();
   });
   // Before compression: the audit hook reads the answer to learn which patients it concerned.

@@ -4,6 +4,7 @@ import type { AuditAction } from '../audit/audit-event.ts';
 import type { PatientKey } from '../auth/need-to-know.ts';
 import { patientOf } from '../auth/need-to-know.ts';
 import type { Services } from '../services.ts';
+import { needsAuthentication } from './auth-routes.ts';
 
 /**
  * Every request to the FHIR API and the admin API leaves an AuditEvent, written before the answer goes out: reads,
@@ -93,10 +94,10 @@ export function registerAuditHook(app: FastifyInstance, services: Services): voi
     return;
   }
   app.addHook('onSend', async (req: FastifyRequest, reply, payload) => {
-    const path = req.url.split('?')[0];
-    if (!/^\/(fhir|admin)(\/|$)/.test(path) || path === '/fhir/metadata' || path.startsWith('/fhir/.well-known/')) {
+    if (!needsAuthentication(req)) {
       return payload;
     }
+    const path = decodedPath(req.url);
     // The admin API (clients and keys) is audited as operations on what it names.
     const { interaction, action, what } = path.startsWith('/admin')
       ? { interaction: 'operation', action: ({ POST: 'C', PUT: 'U', DELETE: 'D' } as Record<string, AuditAction>)[req.method] ?? 'R', what: path.slice(1) }
@@ -118,6 +119,16 @@ export function registerAuditHook(app: FastifyInstance, services: Services): voi
     });
     return payload;
   });
+}
+
+/** The path as the router saw it (decoded, without host or query), whatever form the target had. */
+function decodedPath(url: string): string {
+  const pathname = new URL(url, 'http://knutepunkt.invalid').pathname;
+  try {
+    return decodeURI(pathname);
+  } catch {
+    return pathname;
+  }
 }
 
 /** The first issue's text of an OperationOutcome answer. */

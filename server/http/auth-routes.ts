@@ -26,10 +26,12 @@ export function registerAuth(app: FastifyInstance, services: Services): void {
   app.decorateRequest('auth', undefined);
 
   app.addHook('onRequest', async (req, reply) => {
-    const path = req.url.split('?')[0];
-    if (!/^\/(fhir|admin)(\/|$)/.test(path) || path === '/fhir/metadata' || path.startsWith('/fhir/.well-known/')) {
+    // Decided on the route matched, not the raw target: `/%66hir/…` or an absolute-form target
+    // reach the same handlers and must not pass unauthenticated.
+    if (!needsAuthentication(req)) {
       return;
     }
+    const path = req.url.split('?')[0];
     if (services.config.auth === 'off') {
       req.auth = developmentAuth(DEFAULT_TENANT);
       return;
@@ -57,7 +59,7 @@ export function registerAuth(app: FastifyInstance, services: Services): void {
     const form = (req.body ?? {}) as Record<string, string | string[] | undefined>;
     const field = (name: string): string | undefined => {
       const value = form[name];
-      return Array.isArray(value) ? undefined : value; // a repeated parameter is malformed (RFC 6749 §3.1)
+      return typeof value === 'string' ? value : undefined; // a repeated parameter is malformed (RFC 6749 §3.1)
     };
     try {
       const issued = await services.auth.issue(
@@ -85,12 +87,13 @@ export function registerAuth(app: FastifyInstance, services: Services): void {
         .send({ access_token: issued.accessToken, token_type: issued.tokenType, expires_in: issued.expiresIn, scope: issued.scope });
     } catch (err) {
       if (err instanceof OAuthError) {
-        // Refusals go to the audit trail of the municipality of the client claimed, if there is one.
+        // A refusal goes to the municipality's trail when the client proved who it is; otherwise
+        // anyone could fill a municipality's trail by naming one of its clients.
         const claimed = await claimedClient(services, field('client_assertion'));
         await services.audit.record({
-          tenant: claimed?.tenant ?? '',
-          clientId: claimed?.id,
-          role: claimed?.role,
+          tenant: err.client?.tenant ?? '',
+          clientId: err.client?.id ?? claimed?.id,
+          role: err.client?.role,
           interaction: 'login',
           action: 'E',
           patients: [],
@@ -124,11 +127,17 @@ export function registerAuth(app: FastifyInstance, services: Services): void {
   app.get('/fhir/.well-known/smart-configuration', smartConfiguration);
 }
 
+/** Every route of the FHIR API and the admin API but the capability statement and discovery. */
+export function needsAuthentication(req: FastifyRequest): boolean {
+  const route = req.routeOptions.url ?? '';
+  return /^\/(fhir|admin)(\/|$)/.test(route) && route !== '/fhir/metadata' && !route.startsWith('/fhir/.well-known/');
+}
+
 /** The registered client an assertion claims to come from (unverified: only to file a refusal). */
 async function claimedClient(services: Services, assertion: string | undefined): Promise<Client | undefined> {
   try {
     const iss = assertion ? decodeJwt(assertion).iss : undefined;
-    return iss ? await services.auth.clients.client(iss) : undefined;
+    return typeof iss === 'string' ? await services.auth.clients.client(iss) : undefined;
   } catch {
     return undefined;
   }

@@ -1,5 +1,7 @@
 import { parseSearchRequest } from '@medplum/core';
-import type { Subscription } from '@medplum/fhirtypes';
+import type { Resource, Subscription } from '@medplum/fhirtypes';
+import { authorize } from '../auth/auth-context.ts';
+import { NEED_TO_KNOW_READS } from '../auth/need-to-know.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { eventsOperation, eventsRange, statusOperation } from '../../subscriptions/operations.ts';
 import { validateOperation } from '../fhir/operations/validate.ts';
@@ -11,13 +13,26 @@ type Params = { type: string; id?: string };
 
 /** FHIR operations (`$name`) on types and instances; each operation's logic lives in fhir/operations/. */
 export function registerOperationRoutes(app: FastifyInstance, services: Services): void {
-  const validate = async (req: FastifyRequest<{ Params: Params }>) =>
-    validateOperation(services.store, services.validator, requestContext(services, req), {
+  const validate = async (req: FastifyRequest<{ Params: Params }>) => {
+    // At instance level $validate reads the stored resource: only for who may read it (scopes,
+    // and a vendor's need-to-know); whether it exists is for the operation to answer.
+    const context = requestContext(services, req);
+    if (req.params.id) {
+      authorize(context.auth, 'r', req.params.type);
+      if (context.auth?.role === 'vendor' && NEED_TO_KNOW_READS.has(req.params.type)) {
+        const stored = await services.store.readCurrent(context.tenant, req.params.type, req.params.id);
+        if (stored?.content && !stored.deleted) {
+          await services.needToKnow.require(context.auth, JSON.parse(stored.content) as Resource, 'validating');
+        }
+      }
+    }
+    return validateOperation(services.store, services.validator, context, {
       resourceType: req.params.type,
       id: req.params.id,
       body: req.body ?? undefined,
       query: req.query as Record<string, unknown>,
     });
+  };
   for (const path of ['/fhir/:type/$validate', '/fhir/:type/:id/$validate']) {
     app.post<{ Params: Params }>(path, async (req, reply) => send(reply, req, await validate(req)));
     app.get<{ Params: Params }>(path, async (req, reply) => send(reply, req, await validate(req)));

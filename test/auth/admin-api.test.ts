@@ -101,3 +101,16 @@ test('only administrators, and only of their own municipality', async () => {
   expect((await call(bodoAdmin, 'PUT', '/admin/clients/vft-new/keys', { jwks: (await generateClientKey()).jwks })).status).toBe(404);
   expect((await fetch(`${server.root}/admin/tenant`)).status).toBe(401);
 });
+
+test('malformed registrations (wrong types) are a 400, not a server error', async () => {
+  for (const body of [
+    { id: 'y1', role: 'vendor', serviceCodes: 'TA', jwks: { keys: [] } },
+    { id: 'y2', role: 'vendor', scopes: 'system/*.rs', jwks: { keys: [] } },
+    { id: 'y3', role: 'vendor', jwks: { keys: [null] } },
+    { id: 'y4', role: 'vendor', jwks: 'keys' },
+    { id: ['y5'], role: 'vendor', jwksUri: 'https://keys.example/jwks' },
+  ]) {
+    const res = await call(admin, 'POST', '/admin/clients', body);
+    expect(res.status, JSON.stringify(body)).toBe(400);
+  }
+});

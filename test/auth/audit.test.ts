@@ -96,17 +96,24 @@ describe('every access leaves a trace', () => {
     expect(deleted.map((e) => [e.action, e.agent?.[0]?.who?.identifier?.value])).toEqual([['D', admin.id]]);
   });
 
-  test('token issue and refusal: logins of the municipality\'s clients, with the reason when refused', async () => {
+  test('token issue and refusal: logins of the municipality\'s clients, refusals with the reason once the client proved who it is', async () => {
     const issued = await vendor.login();
     expect(issued).toBeTruthy();
-    const bad = await vendor.tokenRequest(
-      { grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await vendor.assertion({ aud: 'https://elsewhere.example' }) },
-      { dpop: await vendor.proof('POST', vendor.tokenEndpoint) }
-    );
-    expect(bad.status).toBe(401);
+    const form = async (assertion: string) => [
+      { grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion },
+      { dpop: await vendor.proof('POST', vendor.tokenEndpoint) },
+    ] as const;
+    // Signed by the client, then refused (a replay): on the municipality's trail.
+    const assertion = await vendor.assertion();
+    expect((await vendor.tokenRequest(...(await form(assertion)))).status).toBe(200);
+    expect((await vendor.tokenRequest(...(await form(assertion)))).status).toBe(401);
+    // Not provably from the client (for another audience): kept off it, or anyone could fill it.
+    const forged = await vendor.tokenRequest(...(await form(await vendor.assertion({ aud: 'https://elsewhere.example' }))));
+    expect(forged.status).toBe(401);
     const logins = (await auditOf('type=http://dicom.nema.org/resources/ontology/DCM|110114')).filter((e) => e.agent?.[0]?.who?.identifier?.value === vendor.id);
-    expect(logins.map((e) => e.outcome)).toEqual(expect.arrayContaining(['0', '4']));
-    expect(logins.find((e) => e.outcome === '4')?.outcomeDesc).toMatch(/invalid_client/);
+    const refusals = logins.filter((e) => e.outcome === '4');
+    expect(logins.some((e) => e.outcome === '0')).toBe(true);
+    expect(refusals.map((e) => e.outcomeDesc)).toEqual([expect.stringMatching(/invalid_client: client_assertion already used/)]);
   });
 });
 
@@ -132,5 +139,35 @@ describe('the audit trail is the administrator\'s to read, and nobody\'s to chan
 
   test('another municipality\'s patient has no trace here', async () => {
     expect(await auditOf(`patient=Patient/${other.id}&subtype=read`)).toEqual([]);
+  });
+});
+
+describe('no way around authentication or the audit trail (review findings)', () => {
+  test('an encoded path or an absolute-form target reaches no handler unauthenticated', async () => {
+    for (const path of ['/%66hir/Patient', '/fhir/%50atient']) {
+      const res = await fetch(`${server.root}${path}`);
+      expect([401, 404]).toContain(res.status);
+      expect(res.status === 200).toBe(false);
+    }
+  });
+
+  test('system history shows the audit trail to administrators only', async () => {
+    const forEpj = await epj.fhir<Bundle>('GET', '_history?_count=500');
+    expect(forEpj.status).toBe(200);
+    expect((forEpj.body.entry ?? []).some((e) => e.resource?.resourceType === 'AuditEvent')).toBe(false);
+    const forAdmin = await admin.fhir<Bundle>('GET', '_history?_count=500');
+    expect((forAdmin.body.entry ?? []).some((e) => e.resource?.resourceType === 'AuditEvent')).toBe(true);
+  });
+
+  test('a request carrying NUL or a lone surrogate is refused and audited, and the trail keeps working', async () => {
+    expect((await epj.fhir('GET', 'Patient?%00=1')).status).toBe(400);
+    expect((await epj.fhir('GET', 'Patient/%00')).status).toBe(400);
+    // A lone surrogate in the path ends up in the AuditEvent's entity, which is indexed.
+    expect((await epj.fhir('GET', 'Patient/%ED%A0%80')).status).toBeGreaterThanOrEqual(400);
+    expect((await epj.fhir('GET', 'Patient/%ED%A0%80')).status).toBeLessThan(500);
+    expect((await epj.fhir('GET', 'Patient?birthdate=not-a-date')).status).toBe(400);
+    expect((await epj.fhir('GET', `Patient/${served.id}`)).status).toBe(200);
+    const refused = (await auditOf('subtype=search-type&outcome=4')).filter((e) => e.agent?.[0]?.who?.identifier?.value === epj.id);
+    expect(refused.length).toBeGreaterThan(0);
   });
 });

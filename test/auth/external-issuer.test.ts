@@ -52,7 +52,7 @@ afterAll(async () => {
   await new Promise((resolve) => jwksServer?.close(resolve));
 });
 
-async function externalToken(claims: Record<string, unknown> = {}, key = issuerKey): Promise<string> {
+async function externalToken(claims: Record<string, unknown> = {}, key = issuerKey, typ = 'at+jwt'): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const { kty, crv, x, y } = dpopKey.publicJwk;
   return new SignJWT({
@@ -66,7 +66,7 @@ async function externalToken(claims: Record<string, unknown> = {}, key = issuerK
     cnf: { jkt: await calculateJwkThumbprint({ kty, crv, x, y }) },
     ...claims,
   })
-    .setProtectedHeader({ alg: 'RS256', kid: key.publicJwk.kid })
+    .setProtectedHeader({ alg: 'RS256', kid: key.publicJwk.kid, typ })
     .sign(key.privateKey);
 }
 
@@ -88,6 +88,10 @@ test.each([
   ['without the municipality claim', { orgnr_parent: undefined }],
 ])('a token %s: 401', async (_case, claims) => {
   expect(await get(await externalToken(claims))).toBe(401);
+});
+
+test('an ID token or another JWT of the issuer (typ not at+jwt): 401', async () => {
+  expect(await get(await externalToken({}, issuerKey, 'JWT'))).toBe(401);
 });
 
 test('a token signed with a key the issuer does not publish: 401', async () => {

@@ -159,3 +159,54 @@ describe('the patient-record system acknowledges what it has journaled', () => {
     expect((await epj.fhir('POST', `Patient/${patients[1].id}/$journaling-acknowledged`)).status).toBe(400);
   });
 });
+
+describe('need-to-know holds on every path (review findings)', () => {
+  test('a conditional create cannot answer with a patient the vendor does not serve, nor a transaction read one', async () => {
+    const conditional = await vendor.fhir<OperationOutcome>(
+      'POST',
+      'Patient',
+      { resourceType: 'Patient', identifier: [person(2)] },
+      { 'if-none-exist': `identifier=${FNR_SYSTEM}|${syntheticFnr(2)}` }
+    );
+    expect(conditional.status).toBe(403);
+    expect(JSON.stringify(conditional.body)).not.toContain('Person2');
+    const transaction = await vendor.fhir<Bundle>('POST', '', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [{ request: { method: 'GET', url: `Patient/${patients[2].id}` } }],
+    });
+    expect(transaction.status).toBe(403);
+    expect(transaction.text).not.toContain('Person2');
+  });
+
+  test('history lists only the patients the vendor serves; instance history of another is empty', async () => {
+    const history = await vendor.fhir<Bundle>('GET', 'Patient/_history?_count=100');
+    expect(history.status).toBe(200);
+    expect([...new Set((history.body.entry ?? []).map((e) => e.resource?.id))].sort()).toEqual([patients[1].id, patients[4].id].sort());
+    const other = await vendor.fhir<Bundle>('GET', `Patient/${patients[2].id}/_history`);
+    expect(other.body.entry ?? []).toHaveLength(0);
+  });
+
+  test('$validate of a stored resource is a read: refused for a patient the vendor does not serve', async () => {
+    expectMissingService(await vendor.fhir<OperationOutcome>('GET', `Patient/${patients[2].id}/$validate`));
+    expect((await vendor.fhir('GET', `Patient/${patients[1].id}/$validate`)).status).toBe(200);
+  });
+
+  test('a reference to one patient beside the identifier of a served one does not pass', async () => {
+    const observation = {
+      resourceType: 'Observation',
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
+      subject: { reference: `Patient/${patients[2].id}`, identifier: person(1) },
+    };
+    expectMissingService(await vendor.fhir<OperationOutcome>('POST', 'Observation', observation));
+  });
+
+  test('a vendor\'s search never carries a total of everyone', async () => {
+    const counted = await vendor.fhir<Bundle>('GET', 'Patient?_total=accurate&_count=0');
+    expect(counted.status).toBe(200);
+    expect(counted.body.total).toBeUndefined();
+    const mine = await vendor.fhir<Bundle>('GET', `Patient?identifier=${FNR_SYSTEM}|${syntheticFnr(1)}&_total=accurate`);
+    expect(mine.body.total).toBeUndefined();
+  });
+});

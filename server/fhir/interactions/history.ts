@@ -7,6 +7,9 @@ import { dateRange } from '../../store/search/values.ts';
 import { MAX_COUNT } from '../../store/search/plan.ts';
 import type { FhirResult } from './result.ts';
 import { authorize } from '../../auth/auth-context.ts';
+import { NEED_TO_KNOW_READS, patientOf } from '../../auth/need-to-know.ts';
+import type { HistoryRow } from '../../store/history.ts';
+import type { Resource } from '@medplum/fhirtypes';
 
 const DEFAULT_HISTORY_COUNT = 50;
 
@@ -55,7 +58,35 @@ export async function historyInteraction(
     params.set('_page', String(rows.at(-1)?.seq));
     next = `${path}?${params}`;
   }
-  return { status: 200, body: historyBundle(rows, repo.context.baseUrl, { self, next }) };
+  return { status: 200, body: historyBundle(await visibleHistory(repo, rows), repo.context.baseUrl, { self, next }) };
+}
+
+/**
+ * The versions the caller may see: the audit trail only for administrators, and for a vendor
+ * patient information, services and plans only of patients it serves (a version of a patient no
+ * longer served is left out, as a read would be refused). Paging is decided before this filter, so
+ * a page may hold fewer entries than _count while the next link still continues after it.
+ */
+async function visibleHistory(repo: KnutepunktRepository, rows: HistoryRow[]): Promise<HistoryRow[]> {
+  const auth = repo.context.auth;
+  if (!auth) {
+    return rows;
+  }
+  const kept: HistoryRow[] = [];
+  for (const row of rows) {
+    if (row.resourceType === 'AuditEvent' && auth.role !== 'admin') {
+      continue;
+    }
+    if (auth.role === 'vendor' && NEED_TO_KNOW_READS.has(row.resourceType) && repo.needToKnow) {
+      // A deletion names no patient, so it is left out too.
+      const resource = row.content ? (JSON.parse(row.content) as Resource) : undefined;
+      if (!resource || !(await repo.needToKnow.serves(auth, patientOf(resource)))) {
+        continue;
+      }
+    }
+    kept.push(row);
+  }
+  return kept;
 }
 
 function single(query: QueryRecord, name: string): string | undefined {
