@@ -13,7 +13,8 @@ import { needsAuthentication } from './auth-routes.ts';
  * which exists to measure what auditing costs and is refused in production).
  */
 
-const MAX_PATIENTS = 100;
+/** As many as one page of search results can hold. */
+const MAX_PATIENTS = 1000;
 
 interface Classified {
   interaction: string;
@@ -41,7 +42,17 @@ export function classify(method: string, path: string): Classified {
     return { interaction: 'search-type', action: 'E', what: type };
   }
   if (!second) {
-    return { interaction: 'create', action: 'C', what: type };
+    // On a type: a create, or a conditional update, patch or delete (its criteria in the query).
+    switch (method) {
+      case 'PUT':
+        return { interaction: 'update', action: 'U', what: type };
+      case 'PATCH':
+        return { interaction: 'patch', action: 'U', what: type };
+      case 'DELETE':
+        return { interaction: 'delete', action: 'D', what: type };
+      default:
+        return { interaction: 'create', action: 'C', what: type };
+    }
   }
   const instance = `${type}/${second}`;
   if (third === '_history') {
@@ -111,7 +122,8 @@ export function registerAuditHook(app: FastifyInstance, services: Services): voi
       interaction,
       action,
       what: typeof location === 'string' && interaction === 'create' ? location.replace(/^.*\/fhir\//, '') : what,
-      query: interaction === 'search-type' ? req.url.split('?')[1] : undefined,
+      // The criteria of a search or of a conditional interaction.
+      query: req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : undefined,
       patients: patientsOf(payload, req.body),
       status,
       reason: status >= 400 ? reasonOf(payload) : undefined,

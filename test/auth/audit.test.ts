@@ -171,3 +171,14 @@ describe('no way around authentication or the audit trail (review findings)', ()
     expect(refused.length).toBeGreaterThan(0);
   });
 });
+
+test('a conditional update and delete are audited as such, with their criteria', async () => {
+  const criteria = `identifier=${FNR_SYSTEM}|${syntheticFnr(7)}`;
+  const put = await epj.fhir('PUT', `Patient?${criteria}`, { resourceType: 'Patient', identifier: [person(7)], name: [{ family: 'Betinget' }] });
+  expect(put.status).toBe(201);
+  expect((await epj.fhir('DELETE', `Patient?${criteria}`)).status).toBe(200);
+  const events = (await auditOf('entity-type=http://terminology.hl7.org/CodeSystem/audit-entity-type|2')).filter(
+    (e) => e.entity?.[0]?.what?.display === 'Patient' && Buffer.from(e.entity?.[0]?.query ?? '', 'base64').toString().includes(syntheticFnr(7))
+  );
+  expect(events.map((e) => [e.subtype?.[0]?.code, e.action]).sort()).toEqual([['delete', 'D'], ['update', 'U']]);
+});
