@@ -75,7 +75,7 @@ export class AuthService {
    * Access tokens already verified, until they expire: a client sends the same token with many
    * requests, and only the proof that comes with each must be checked anew.
    */
-  private readonly verified = new Map<string, TokenClaims>();
+  private readonly verified = new Map<string, { claims: TokenClaims; scopes: ScopeSet }>();
 
   /** Tokens of an external OpenID provider accepted beside ours, when configured. */
   private readonly external: ExternalIssuer | undefined;
@@ -132,19 +132,7 @@ export class AuthService {
   private async issueFor(client: Client, request: TokenRequest, where: Addressing): Promise<IssuedToken> {
     let jkt: string | undefined;
     if (request.dpop) {
-      try {
-        jkt = await verifyDpopProof(request.dpop, {
-          method: 'POST',
-          url: where.tokenEndpoint,
-          maxAgeSeconds: this.config.proofMaxAgeSeconds,
-          replay: this.proofs,
-        });
-      } catch (err) {
-        if (err instanceof DpopError) {
-          throw new OAuthError('invalid_dpop_proof', err.message);
-        }
-        throw err;
-      }
+      jkt = await this.proof(request.dpop, { method: 'POST', url: where.tokenEndpoint }, 400);
     } else if (!this.config.allowBearer) {
       throw new OAuthError('invalid_dpop_proof', 'A DPoP proof is required: this server issues sender-constrained tokens only');
     }
@@ -158,11 +146,23 @@ export class AuthService {
     return { accessToken, tokenType: jkt ? 'DPoP' : 'Bearer', expiresIn: this.config.ttlSeconds, scope, client };
   }
 
+  /** The key thumbprint of a valid DPoP proof, or invalid_dpop_proof with the given status. */
+  private async proof(proof: string, check: { method: string; url: string; accessToken?: string }, status: number): Promise<string> {
+    try {
+      return await verifyDpopProof(proof, { ...check, maxAgeSeconds: this.config.proofMaxAgeSeconds, replay: this.proofs });
+    } catch (err) {
+      if (err instanceof DpopError) {
+        throw new OAuthError('invalid_dpop_proof', err.message, status);
+      }
+      throw err;
+    }
+  }
+
   /** The claims of one of our access tokens for this audience, from memory while it is unexpired. */
-  private async verifiedToken(token: string, where: Audience): Promise<TokenClaims> {
+  private async verifiedToken(token: string, where: Audience): Promise<{ claims: TokenClaims; scopes: ScopeSet }> {
     const key = `${where.audience}\u0000${token}`;
     const known = this.verified.get(key);
-    if (known && (known.expiresAt ?? 0) > Date.now()) {
+    if (known && (known.claims.expiresAt ?? 0) > Date.now()) {
       return known;
     }
     let claims;
@@ -177,8 +177,9 @@ export class AuthService {
     if (this.verified.size >= MAX_VERIFIED) {
       this.verified.clear();
     }
-    this.verified.set(key, claims);
-    return claims;
+    const verified = { claims, scopes: ScopeSet.parse(claims.scope) };
+    this.verified.set(key, verified);
+    return verified;
   }
 
   /** The AuthContext of a request to the FHIR API, or an OAuthError (401) saying what is wrong. */
@@ -189,26 +190,12 @@ export class AuthService {
     }
     const scheme = match[1].toLowerCase();
     const token = match[2];
-    const claims = await this.verifiedToken(token, where);
+    const { claims, scopes } = await this.verifiedToken(token, where);
     if (claims.jkt) {
       if (scheme !== 'dpop' || !request.dpop) {
         throw new OAuthError('invalid_token', 'This token is DPoP-bound: send it as "Authorization: DPoP …" with a DPoP proof', 401);
       }
-      let jkt;
-      try {
-        jkt = await verifyDpopProof(request.dpop, {
-          method: request.method,
-          url: request.url,
-          accessToken: token,
-          maxAgeSeconds: this.config.proofMaxAgeSeconds,
-          replay: this.proofs,
-        });
-      } catch (err) {
-        if (err instanceof DpopError) {
-          throw new OAuthError('invalid_dpop_proof', err.message, 401);
-        }
-        throw err;
-      }
+      const jkt = await this.proof(request.dpop, { method: request.method, url: request.url, accessToken: token }, 401);
       if (jkt !== claims.jkt) {
         throw new OAuthError('invalid_dpop_proof', 'The DPoP proof is signed with another key than the token is bound to', 401);
       }
@@ -219,7 +206,7 @@ export class AuthService {
       tenant: claims.tenant,
       clientId: claims.clientId,
       role: claims.role,
-      scopes: ScopeSet.parse(claims.scope),
+      scopes,
       serviceCodes: claims.serviceCodes,
     };
   }

@@ -1,4 +1,5 @@
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { ASYMMETRIC_ALGORITHMS } from './algorithms.ts';
 import type { JWTVerifyGetKey } from 'jose';
 import type { Database } from '../store/db/database.ts';
 import type { Client, ClientRegistry } from './clients.ts';
@@ -12,7 +13,6 @@ import type { Client, ClientRegistry } from './clients.ts';
  */
 
 export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const MAX_LIFETIME_SECONDS = 300;
 
 export class ClientAuthError extends Error {
@@ -56,7 +56,7 @@ export class ClientAssertionVerifier {
         issuer: client.id,
         subject: client.id,
         audience: tokenEndpoint,
-        algorithms: ALGORITHMS,
+        algorithms: ASYMMETRIC_ALGORITHMS,
         clockTolerance: 5,
         requiredClaims: ['exp', 'jti'],
       }));

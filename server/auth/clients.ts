@@ -161,14 +161,16 @@ export class ClientRegistry {
 
 /** A client registration that could be used: a sane id, a known role, codes and scopes, public keys. */
 function checkClient(client: Client): void {
-  if (!['vendor', 'epj', 'admin'].includes(client.role)) {
+  // First: the role decides the default scopes checked below.
+  if (typeof client.role !== 'string' || !Object.hasOwn(DEFAULT_SCOPES, client.role)) {
     invalid(`Unknown role "${client.role}": expected vendor, epj or admin`);
   }
   const strings = (value: unknown) => Array.isArray(value) && value.every((v) => typeof v === 'string');
   if (typeof client.id !== 'string' || typeof client.name !== 'string' || !strings(client.serviceCodes) || !strings(client.scopes)) {
     invalid('A client is an id and a name (text), and its serviceCodes and scopes are lists of text');
   }
-  if (client.jwks !== undefined && (typeof client.jwks !== 'object' || client.jwks === null || !Array.isArray(client.jwks.keys) || !client.jwks.keys.every((k) => typeof k === 'object' && k !== null))) {
+  const isObject = (value: unknown) => typeof value === 'object' && value !== null;
+  if (client.jwks !== undefined && (!isObject(client.jwks) || !Array.isArray(client.jwks.keys) || !client.jwks.keys.every(isObject))) {
     invalid('A JWKS is an object with a list of keys');
   }
   if (client.jwksUri !== undefined && typeof client.jwksUri !== 'string') {
@@ -176,9 +178,6 @@ function checkClient(client: Client): void {
   }
   if (!/^[A-Za-z0-9._~-]{1,128}$/.test(client.id)) {
     invalid('A client id is 1–128 letters, digits, or . _ ~ -');
-  }
-  if (!['vendor', 'epj', 'admin'].includes(client.role)) {
-    invalid(`Unknown role "${client.role}": expected vendor, epj or admin`);
   }
   for (const code of client.serviceCodes) {
     if (!(SERVICE_CODES as readonly string[]).includes(code)) {

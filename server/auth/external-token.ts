@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { ASYMMETRIC_ALGORITHMS } from './algorithms.ts';
 import type { JWTVerifyGetKey } from 'jose';
 import type { ExternalIssuerConfig } from '../config.ts';
 import type { TokenClaims } from './access-token.ts';
@@ -12,7 +13,6 @@ import type { ClientRegistry } from './clients.ts';
  * registered here for that municipality, and its registration, not the token, says what it may do.
  */
 
-const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
 export class ExternalIssuer {
   readonly config: ExternalIssuerConfig;
@@ -31,7 +31,7 @@ export class ExternalIssuer {
       ({ payload } = await jwtVerify(token, this.keys, {
         issuer: this.config.issuer,
         audience: this.config.audience,
-        algorithms: ALGORITHMS,
+        algorithms: ASYMMETRIC_ALGORITHMS,
         // An access token, not an ID token or another JWT of the same issuer (RFC 9068).
         typ: 'at+jwt',
         clockTolerance: 5,

@@ -1,6 +1,7 @@
-import { OperationOutcomeError } from '@medplum/core';
+import type { OperationOutcomeError } from '@medplum/core';
 import type { EpisodeOfCare, Identifier, Patient, Reference, Resource } from '@medplum/fhirtypes';
 import type { AuthContext } from './auth-context.ts';
+import { forbidden } from './auth-context.ts';
 
 /**
  * Tjenstlig behov (need-to-know): a vendor may see a patient, and write for one, only while the
@@ -48,20 +49,7 @@ const IPLOS_SYSTEM = 'urn:oid:2.16.578.1.12.4.1.1.9151';
 const IPLOS_OF: Record<string, string> = { TA: '6', GPS: '26', MD: '27', DT: '28' };
 
 export const MISSING_ACTIVE_SERVICE = (text: string): OperationOutcomeError =>
-  new OperationOutcomeError({
-    resourceType: 'OperationOutcome',
-    id: 'forbidden',
-    issue: [
-      {
-        severity: 'error',
-        code: 'forbidden',
-        details: {
-          coding: [{ system: 'http://ehelse.no/fhir/CodeSystem/vkp-operation-outcome-v090', code: '1.3', display: 'ikke oppfylt tjenstlig behov' }],
-          text,
-        },
-      },
-    ],
-  });
+  forbidden(text, { system: 'http://ehelse.no/fhir/CodeSystem/vkp-operation-outcome-v090', code: '1.3', display: 'ikke oppfylt tjenstlig behov' });
 
 /** Searches as the server itself (no scopes): what need-to-know looks up. */
 export type InternalSearch = <T extends Resource>(tenant: string, resourceType: T['resourceType'], query: Record<string, string>) => Promise<T[]>;
@@ -138,18 +126,29 @@ export class NeedToKnow {
     return false;
   }
 
-  /** Of search results (JSON texts), those the caller may see; a vendor sees only its patients' information. */
-  async visible<T extends { content: string }>(auth: AuthContext | undefined, resourceType: string, rows: T[]): Promise<T[]> {
-    if (!auth || auth.role !== 'vendor' || !NEED_TO_KNOW_READS.has(resourceType)) {
-      return rows;
+  /** True when this caller reads this type only for patients it serves (a vendor; patient information, services, plans). */
+  limitsRead(auth: AuthContext | undefined, resourceType: string): boolean {
+    return auth?.role === 'vendor' && NEED_TO_KNOW_READS.has(resourceType);
+  }
+
+  /** True when this caller writes this type only for patients it serves (a vendor; journalable events). */
+  limitsWrite(auth: AuthContext | undefined, resourceType: string): boolean {
+    return auth?.role === 'vendor' && NEED_TO_KNOW_WRITES.has(resourceType);
+  }
+
+  /** May the caller see this version? `undefined` is a deletion, which names no patient. */
+  async mayRead(auth: AuthContext | undefined, resourceType: string, content: string | undefined): Promise<boolean> {
+    if (!this.limitsRead(auth, resourceType)) {
+      return true;
     }
-    const kept: T[] = [];
-    for (const row of rows) {
-      if (await this.serves(auth, patientOf(JSON.parse(row.content) as Resource))) {
-        kept.push(row);
-      }
+    return content !== undefined && (await this.serves(auth, patientOf(JSON.parse(content) as Resource)));
+  }
+
+  /** Refuses a read with 403 (VKP 1.3) unless the caller may read the resource. */
+  async requireRead(auth: AuthContext | undefined, resource: Resource, doing = 'reading'): Promise<void> {
+    if (this.limitsRead(auth, resource.resourceType)) {
+      await this.require(auth, resource, doing);
     }
-    return kept;
   }
 
   /** Refuses with 403 (VKP 1.3) unless `serves`. */

@@ -30,7 +30,7 @@ import type { Validator } from '../validation/validator.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import { authorize } from '../auth/auth-context.ts';
 import type { NeedToKnow } from '../auth/need-to-know.ts';
-import { MISSING_ACTIVE_SERVICE, NEED_TO_KNOW_READS, NEED_TO_KNOW_WRITES } from '../auth/need-to-know.ts';
+import { MISSING_ACTIVE_SERVICE } from '../auth/need-to-know.ts';
 import type { SearchPage } from '../store/search/execute.ts';
 
 /** The id of an outcome answered 405 (Medplum's status mapping has none). */
@@ -84,8 +84,12 @@ export class KnutepunktRepository extends FhirRepository {
     this.needToKnow = needToKnow;
   }
 
-  /** AuditEvents are written by the server alone; through the API they can be read, never written. */
-  private refuseAuditWrites(resourceType: string): void {
+  /**
+   * A write needs its scope, and AuditEvents are written by the server alone: through the API they
+   * can be read, never written.
+   */
+  private authorizeWrite(permission: 'c' | 'u' | 'd', resourceType: string): void {
+    authorize(this.context.auth, permission, resourceType);
     if (resourceType === 'AuditEvent' && this.context.auth) {
       throw new OperationOutcomeError({
         resourceType: 'OperationOutcome',
@@ -97,7 +101,7 @@ export class KnutepunktRepository extends FhirRepository {
 
   /** A vendor writes journalable events only for patients it serves (the version written and the one it replaces). */
   private async checkWrite(resource: Resource, current?: StoredVersion): Promise<void> {
-    if (this.needToKnow && NEED_TO_KNOW_WRITES.has(resource.resourceType)) {
+    if (this.needToKnow?.limitsWrite(this.context.auth, resource.resourceType)) {
       await this.needToKnow.require(this.context.auth, resource, 'writing');
       if (current?.content && !current.deleted) {
         await this.needToKnow.require(this.context.auth, parseStored<Resource>(current.content), 'changing');
@@ -107,9 +111,7 @@ export class KnutepunktRepository extends FhirRepository {
 
   /** A vendor reads patient information, services and plans only for patients it serves. */
   private async checkRead<T extends Resource>(resource: T): Promise<T> {
-    if (this.needToKnow && NEED_TO_KNOW_READS.has(resource.resourceType)) {
-      await this.needToKnow.require(this.context.auth, resource, 'reading');
-    }
+    await this.needToKnow?.requireRead(this.context.auth, resource);
     return resource;
   }
 
@@ -123,8 +125,7 @@ export class KnutepunktRepository extends FhirRepository {
 
   async createResource<T extends Resource>(resource: T, options?: CreateResourceOptions): Promise<WithId<T>> {
     checkType(resource.resourceType);
-    authorize(this.context.auth, 'c', resource.resourceType);
-    this.refuseAuditWrites(resource.resourceType);
+    this.authorizeWrite('c', resource.resourceType);
     const id = options?.assignedId && resource.id ? resource.id : this.generateId();
     const candidate = { ...resource, id } as WithId<T>;
     this.validate(candidate);
@@ -134,8 +135,7 @@ export class KnutepunktRepository extends FhirRepository {
 
   async updateResource<T extends Resource>(resource: T, options?: UpdateResourceOptions): Promise<WithId<T>> {
     checkType(resource.resourceType);
-    authorize(this.context.auth, 'u', resource.resourceType);
-    this.refuseAuditWrites(resource.resourceType);
+    this.authorizeWrite('u', resource.resourceType);
     const id = resource.id;
     if (!id || !ID_PATTERN.test(id)) {
       throw new OperationOutcomeError(badRequest('Resource id must be 1-64 letters, digits, "-" or "."', 'id'));
@@ -172,8 +172,7 @@ export class KnutepunktRepository extends FhirRepository {
     options?: UpdateResourceOptions
   ): Promise<WithId<T>> {
     checkType(resourceType);
-    authorize(this.context.auth, 'u', resourceType);
-    this.refuseAuditWrites(resourceType);
+    this.authorizeWrite('u', resourceType);
     for (let attempt = 1; ; attempt++) {
       const current = await this.readCurrentOrThrow(resourceType, id);
       if (options?.ifMatch !== undefined && String(current.version) !== options.ifMatch) {
@@ -200,8 +199,7 @@ export class KnutepunktRepository extends FhirRepository {
 
   async deleteResource(resourceType: string, id: string, options?: DeleteResourceOptions): Promise<void> {
     checkType(resourceType);
-    authorize(this.context.auth, 'd', resourceType);
-    this.refuseAuditWrites(resourceType);
+    this.authorizeWrite('d', resourceType);
     for (let attempt = 1; ; attempt++) {
       const current = await this.store.readCurrent(this.context.tenant, resourceType, id);
       if (!current) {
@@ -288,12 +286,15 @@ export class KnutepunktRepository extends FhirRepository {
    * its patients'. When nothing is left of what was found, it is refused as a read would be (VKP 1.3).
    */
   async visiblePage(resourceType: string, page: SearchPage): Promise<SearchPage> {
-    if (!this.needToKnow) {
+    const needToKnow = this.needToKnow;
+    if (!needToKnow?.limitsRead(this.context.auth, resourceType)) {
       return page;
     }
-    const rows = await this.needToKnow.visible(this.context.auth, resourceType, page.rows);
-    if (rows === page.rows) {
-      return page; // not a vendor, or not a type it reads on need-to-know
+    const rows: SearchPage['rows'] = [];
+    for (const row of page.rows) {
+      if (await needToKnow.mayRead(this.context.auth, resourceType, row.content)) {
+        rows.push(row);
+      }
     }
     if (rows.length === page.rows.length) {
       return { ...page, total: undefined }; // a count of all would tell what it may not see

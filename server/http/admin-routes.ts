@@ -3,6 +3,7 @@ import type { JSONWebKeySet } from 'jose';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ClientRole, ServiceCode } from '../auth/clients.ts';
 import type { Services } from '../services.ts';
+import { forbidden } from '../auth/auth-context.ts';
 
 /**
  * The admin API: a municipality's administrator client registers the vendors' and patient-record
@@ -19,10 +20,6 @@ interface ClientBody {
   scopes?: string[];
   jwks?: JSONWebKeySet;
   jwksUri?: string;
-}
-
-function forbidden(text: string): OperationOutcomeError {
-  return new OperationOutcomeError({ resourceType: 'OperationOutcome', id: 'forbidden', issue: [{ severity: 'error', code: 'forbidden', details: { text } }] });
 }
 
 const notFound = (): OperationOutcomeError =>

@@ -22,8 +22,15 @@ interface Classified {
   what?: string;
 }
 
+/** The writes by method: on an instance, or conditional on a type (their criteria in the query). */
+const WRITES: Record<string, { interaction: string; action: AuditAction }> = {
+  PUT: { interaction: 'update', action: 'U' },
+  PATCH: { interaction: 'patch', action: 'U' },
+  DELETE: { interaction: 'delete', action: 'D' },
+};
+
 /** The interaction a request is, from its method and path (`/fhir/...`). */
-export function classify(method: string, path: string): Classified {
+function classify(method: string, path: string): Classified {
   const parts = path.replace(/^\/fhir\/?/, '').split('/').filter(Boolean);
   const [type, second, third, fourth] = parts;
   if (parts.some((p) => p.startsWith('$'))) {
@@ -42,32 +49,13 @@ export function classify(method: string, path: string): Classified {
     return { interaction: 'search-type', action: 'E', what: type };
   }
   if (!second) {
-    // On a type: a create, or a conditional update, patch or delete (its criteria in the query).
-    switch (method) {
-      case 'PUT':
-        return { interaction: 'update', action: 'U', what: type };
-      case 'PATCH':
-        return { interaction: 'patch', action: 'U', what: type };
-      case 'DELETE':
-        return { interaction: 'delete', action: 'D', what: type };
-      default:
-        return { interaction: 'create', action: 'C', what: type };
-    }
+    return { ...(WRITES[method] ?? { interaction: 'create', action: 'C' }), what: type };
   }
   const instance = `${type}/${second}`;
   if (third === '_history') {
     return fourth ? { interaction: 'vread', action: 'R', what: `${instance}/_history/${fourth}` } : { interaction: 'history-instance', action: 'R', what: instance };
   }
-  switch (method) {
-    case 'PUT':
-      return { interaction: 'update', action: 'U', what: instance };
-    case 'PATCH':
-      return { interaction: 'patch', action: 'U', what: instance };
-    case 'DELETE':
-      return { interaction: 'delete', action: 'D', what: instance };
-    default:
-      return { interaction: 'read', action: 'R', what: instance };
-  }
+  return { ...(WRITES[method] ?? { interaction: 'read', action: 'R' }), what: instance };
 }
 
 /** The patients a request concerned: of the resources answered, or else of the resource sent. */
@@ -111,7 +99,7 @@ export function registerAuditHook(app: FastifyInstance, services: Services): voi
     const path = decodedPath(req.url);
     // The admin API (clients and keys) is audited as operations on what it names.
     const { interaction, action, what } = path.startsWith('/admin')
-      ? { interaction: 'operation', action: ({ POST: 'C', PUT: 'U', DELETE: 'D' } as Record<string, AuditAction>)[req.method] ?? 'R', what: path.slice(1) }
+      ? { interaction: 'operation', action: req.method === 'POST' ? 'C' : (WRITES[req.method]?.action ?? 'R'), what: path.slice(1) }
       : classify(req.method, path);
     const location = reply.getHeader('location');
     const status = reply.statusCode;

@@ -6,6 +6,7 @@ import { developmentAuth } from '../auth/auth-context.ts';
 import type { Addressing } from '../auth/auth-service.ts';
 import { OAuthError } from '../auth/auth-service.ts';
 import { DPOP_ALGORITHMS } from '../auth/dpop.ts';
+import { ASYMMETRIC_ALGORITHMS } from '../auth/algorithms.ts';
 import type { Services } from '../services.ts';
 import { DEFAULT_TENANT } from '../services.ts';
 import { FHIR_JSON } from './negotiation.ts';
@@ -24,6 +25,7 @@ declare module 'fastify' {
  */
 export function registerAuth(app: FastifyInstance, services: Services): void {
   app.decorateRequest('auth', undefined);
+  const development = services.config.auth === 'off' ? developmentAuth(DEFAULT_TENANT) : undefined;
 
   app.addHook('onRequest', async (req, reply) => {
     // Decided on the route matched, not the raw target: `/%66hir/…` or an absolute-form target
@@ -31,11 +33,11 @@ export function registerAuth(app: FastifyInstance, services: Services): void {
     if (!needsAuthentication(req)) {
       return;
     }
-    const path = req.url.split('?')[0];
-    if (services.config.auth === 'off') {
-      req.auth = developmentAuth(DEFAULT_TENANT);
+    if (development) {
+      req.auth = development;
       return;
     }
+    const path = req.url.split('?')[0];
     const where = addressing(services, req);
     try {
       req.auth = await services.auth.authenticate(
@@ -55,6 +57,10 @@ export function registerAuth(app: FastifyInstance, services: Services): void {
     }
   });
 
+  /** A token issued or refused, on the trail of the client's municipality (or of none). */
+  const recordLogin = (req: FastifyRequest, client: Client | undefined, clientId: string | undefined, status: number, reason?: string) =>
+    services.audit.record({ tenant: client?.tenant ?? '', clientId, role: client?.role, interaction: 'login', action: 'E', patients: [], status, reason, address: req.ip });
+
   app.post('/oauth2/token', async (req, reply) => {
     const form = (req.body ?? {}) as Record<string, string | string[] | undefined>;
     const field = (name: string): string | undefined => {
@@ -72,16 +78,7 @@ export function registerAuth(app: FastifyInstance, services: Services): void {
         },
         addressing(services, req)
       );
-      await services.audit.record({
-        tenant: issued.client.tenant,
-        clientId: issued.client.id,
-        role: issued.client.role,
-        interaction: 'login',
-        action: 'E',
-        patients: [],
-        status: 200,
-        address: req.ip,
-      });
+      await recordLogin(req, issued.client, issued.client.id, 200);
       return reply
         .header('cache-control', 'no-store')
         .send({ access_token: issued.accessToken, token_type: issued.tokenType, expires_in: issued.expiresIn, scope: issued.scope });
@@ -89,18 +86,7 @@ export function registerAuth(app: FastifyInstance, services: Services): void {
       if (err instanceof OAuthError) {
         // A refusal goes to the municipality's trail when the client proved who it is; otherwise
         // anyone could fill a municipality's trail by naming one of its clients.
-        const claimed = await claimedClient(services, field('client_assertion'));
-        await services.audit.record({
-          tenant: err.client?.tenant ?? '',
-          clientId: err.client?.id ?? claimed?.id,
-          role: err.client?.role,
-          interaction: 'login',
-          action: 'E',
-          patients: [],
-          status: err.status,
-          reason: `${err.code}: ${err.message}`,
-          address: req.ip,
-        });
+        await recordLogin(req, err.client, err.client?.id ?? claimedIssuer(field('client_assertion')), err.status, `${err.code}: ${err.message}`);
         return reply.code(err.status).header('cache-control', 'no-store').send({ error: err.code, error_description: err.message });
       }
       throw err;
@@ -117,7 +103,7 @@ export function registerAuth(app: FastifyInstance, services: Services): void {
       token_endpoint: where.tokenEndpoint,
       grant_types_supported: ['client_credentials'],
       token_endpoint_auth_methods_supported: ['private_key_jwt'],
-      token_endpoint_auth_signing_alg_values_supported: ['RS256', 'RS384', 'PS256', 'ES256', 'ES384', 'EdDSA'],
+      token_endpoint_auth_signing_alg_values_supported: ASYMMETRIC_ALGORITHMS,
       dpop_signing_alg_values_supported: DPOP_ALGORITHMS,
       scopes_supported: ['system/*.cruds', 'system/*.rs'],
       capabilities: ['client-confidential-asymmetric', 'permission-v2'],
@@ -133,11 +119,11 @@ export function needsAuthentication(req: FastifyRequest): boolean {
   return /^\/(fhir|admin)(\/|$)/.test(route) && route !== '/fhir/metadata' && !route.startsWith('/fhir/.well-known/');
 }
 
-/** The registered client an assertion claims to come from (unverified: only to file a refusal). */
-async function claimedClient(services: Services, assertion: string | undefined): Promise<Client | undefined> {
+/** The client an assertion claims to come from, unverified: only to name it on a refusal. */
+function claimedIssuer(assertion: string | undefined): string | undefined {
   try {
     const iss = assertion ? decodeJwt(assertion).iss : undefined;
-    return typeof iss === 'string' ? await services.auth.clients.client(iss) : undefined;
+    return typeof iss === 'string' ? iss : undefined;
   } catch {
     return undefined;
   }

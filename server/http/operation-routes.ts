@@ -1,7 +1,6 @@
 import { parseSearchRequest } from '@medplum/core';
 import type { Resource, Subscription } from '@medplum/fhirtypes';
 import { authorize } from '../auth/auth-context.ts';
-import { NEED_TO_KNOW_READS } from '../auth/need-to-know.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { eventsOperation, eventsRange, statusOperation } from '../../subscriptions/operations.ts';
 import { validateOperation } from '../fhir/operations/validate.ts';
@@ -19,7 +18,7 @@ export function registerOperationRoutes(app: FastifyInstance, services: Services
     const context = requestContext(services, req);
     if (req.params.id) {
       authorize(context.auth, 'r', req.params.type);
-      if (context.auth?.role === 'vendor' && NEED_TO_KNOW_READS.has(req.params.type)) {
+      if (services.needToKnow.limitsRead(context.auth, req.params.type)) {
         const stored = await services.store.readCurrent(context.tenant, req.params.type, req.params.id);
         if (stored?.content && !stored.deleted) {
           await services.needToKnow.require(context.auth, JSON.parse(stored.content) as Resource, 'validating');

@@ -6,10 +6,8 @@ import type { QueryRecord } from '../search-request.ts';
 import { dateRange } from '../../store/search/values.ts';
 import { MAX_COUNT } from '../../store/search/plan.ts';
 import type { FhirResult } from './result.ts';
-import { authorize } from '../../auth/auth-context.ts';
-import { NEED_TO_KNOW_READS, patientOf } from '../../auth/need-to-know.ts';
+import { authorize, permits } from '../../auth/auth-context.ts';
 import type { HistoryRow } from '../../store/history.ts';
-import type { Resource } from '@medplum/fhirtypes';
 
 const DEFAULT_HISTORY_COUNT = 50;
 
@@ -24,7 +22,8 @@ export async function historyInteraction(
     throw new OperationOutcomeError(notFound);
   }
   // History of a type or of everything lists many resources: as a search would (SMART v2: s).
-  authorize(repo.context.auth, id ? 'r' : 's', resourceType ?? '*');
+  const permission = id ? 'r' : 's';
+  authorize(repo.context.auth, permission, resourceType ?? '*');
   const tenant = repo.context.tenant;
   if (resourceType && id && !(await repo.store.readCurrent(tenant, resourceType, id))) {
     throw new OperationOutcomeError(notFound);
@@ -58,33 +57,24 @@ export async function historyInteraction(
     params.set('_page', String(rows.at(-1)?.seq));
     next = `${path}?${params}`;
   }
-  return { status: 200, body: historyBundle(await visibleHistory(repo, rows), repo.context.baseUrl, { self, next }) };
+  return { status: 200, body: historyBundle(await visibleHistory(repo, rows, permission), repo.context.baseUrl, { self, next }) };
 }
 
 /**
- * The versions the caller may see: the audit trail only for administrators, and for a vendor
- * patient information, services and plans only of patients it serves (a version of a patient no
- * longer served is left out, as a read would be refused). Paging is decided before this filter, so
- * a page may hold fewer entries than _count while the next link still continues after it.
+ * The versions the caller may see: those of types its scopes let it list (the audit trail only
+ * for administrators), and for a vendor patient information, services and plans only of patients
+ * it serves (a version of a patient no longer served is left out, as a read would be refused).
+ * Paging is decided before this filter, so a page may hold fewer entries than _count while the
+ * next link still continues after it.
  */
-async function visibleHistory(repo: KnutepunktRepository, rows: HistoryRow[]): Promise<HistoryRow[]> {
+async function visibleHistory(repo: KnutepunktRepository, rows: HistoryRow[], permission: 'r' | 's'): Promise<HistoryRow[]> {
   const auth = repo.context.auth;
-  if (!auth) {
-    return rows;
-  }
   const kept: HistoryRow[] = [];
   for (const row of rows) {
-    if (row.resourceType === 'AuditEvent' && auth.role !== 'admin') {
-      continue;
+    const listed = permits(auth, permission, row.resourceType);
+    if (listed && (await (repo.needToKnow?.mayRead(auth, row.resourceType, row.content ?? undefined) ?? true))) {
+      kept.push(row);
     }
-    if (auth.role === 'vendor' && NEED_TO_KNOW_READS.has(row.resourceType) && repo.needToKnow) {
-      // A deletion names no patient, so it is left out too.
-      const resource = row.content ? (JSON.parse(row.content) as Resource) : undefined;
-      if (!resource || !(await repo.needToKnow.serves(auth, patientOf(resource)))) {
-        continue;
-      }
-    }
-    kept.push(row);
   }
   return kept;
 }

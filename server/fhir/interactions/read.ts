@@ -5,7 +5,6 @@ import type { RequestContext } from '../repository.ts';
 import type { FhirResult } from './result.ts';
 import { authorize } from '../../auth/auth-context.ts';
 import type { NeedToKnow } from '../../auth/need-to-know.ts';
-import { NEED_TO_KNOW_READS } from '../../auth/need-to-know.ts';
 import type { Resource } from '@medplum/fhirtypes';
 
 /** read and vread: the stored text goes out as it is, with no parse and no re-serialisation. */
@@ -33,7 +32,7 @@ export async function readInteraction(
   if (stored.deleted || !stored.content) {
     throw new OperationOutcomeError(gone);
   }
-  if (needToKnow && NEED_TO_KNOW_READS.has(resourceType) && context.auth?.role === 'vendor') {
+  if (needToKnow?.limitsRead(context.auth, resourceType)) {
     await needToKnow.require(context.auth, JSON.parse(stored.content) as Resource, 'reading');
   }
   return {

@@ -1,6 +1,7 @@
 import { OperationOutcomeError } from '@medplum/core';
 import type { Coding, Resource } from '@medplum/fhirtypes';
 import { NEED_TO_KNOW_WRITES } from '../../auth/need-to-know.ts';
+import { forbidden } from '../../auth/auth-context.ts';
 import type { KnutepunktRepository, RequestContext } from '../repository.ts';
 
 /**
@@ -25,11 +26,7 @@ export async function journalingAcknowledged(
     });
   }
   if (context.auth && context.auth.role === 'vendor') {
-    throw new OperationOutcomeError({
-      resourceType: 'OperationOutcome',
-      id: 'forbidden',
-      issue: [{ severity: 'error', code: 'forbidden', details: { text: 'Only the patient-record system acknowledges journaling' } }],
-    });
+    throw forbidden('Only the patient-record system acknowledges journaling');
   }
   // Read as the caller (its tenant, its scopes); written as the server.
   const event = await server(context).readResource(resourceType, id);
