@@ -78,7 +78,7 @@ export function compileSubscription(tenant: string, subscription: Stored, contex
       const terms = (typed ? text.slice(question + 1) : text.replace(/^\?/, '')).split('&').filter(Boolean);
       const isKey = (term: string) => topic.keys.has(term.split('=')[0]);
       for (const term of terms.filter(isKey)) {
-        const municipalities = decodeURIComponent(term.slice(term.indexOf('=') + 1)).split(',');
+        const municipalities = decoded(term.slice(term.indexOf('=') + 1), where).split(',');
         for (const orgnr of municipalities) {
           if (!checkOrganizationNumber(orgnr).valid) {
             throw new SubscriptionError(`municipality must be organisasjonsnummer (9 digits, valid control digit), not "${orgnr}"`, where);
@@ -124,6 +124,15 @@ export function compileSubscription(tenant: string, subscription: Stored, contex
       return criteria.every((c) => c.matches(version));
     },
   };
+}
+
+/** A percent-encoded filter value; a malformed one is the subscriber's error, not the server's. */
+function decoded(value: string, where: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new SubscriptionError(`Malformed percent-encoding in "${value}"`, where);
+  }
 }
 
 /** A search, as the search engine would parse it; what it would refuse names the element. */

@@ -363,6 +363,7 @@ describe('topics: discovery and admission', () => {
     ['a filter on a type the topic has no events of', base({ filters: ['Encounter?patient=Patient/1'] }), 'Subscription.criteria.extension[0]', /Filter on Encounter/],
     ['an invalid filter value', base({ filters: ['Observation?code=a|b|c', 'patient=Patient/1'] }), 'Subscription.criteria.extension[0]', /Invalid criteria/],
     ['a heartbeat period of 0', base({ heartbeat: 0 }), 'Subscription.channel.extension', /heartbeat period must be at least 1 second/],
+    ['a malformed municipality value', base({ filters: ['municipality=%E0%A4%A'] }), 'Subscription.criteria.extension[0]', /Malformed percent-encoding/],
   ])('refused with 422 at the element: %s', async (_case, subscription, expression, message) => {
     const res = await fhir.post<OperationOutcome>('Subscription', subscription);
     expect(res.status, res.text).toBe(422);
