@@ -73,6 +73,14 @@ export class EpjReceiver {
     this.server = undefined;
   }
 
+  /** Logs the numbers missing so far; one may still be on its way (notifications can overtake each other). */
+  private logGaps(subscription: string): void {
+    const missing = this.gaps(subscription);
+    if (missing.length) {
+      this.log({ msg: 'gap in event numbers', subscription, missing });
+    }
+  }
+
   /** Event numbers missing below the highest journaled one, per subscription. */
   gaps(subscription: string): number[] {
     const have = this.numbers.get(subscription) ?? new Set<number>();
@@ -122,10 +130,7 @@ export class EpjReceiver {
     this.seen.add(notificationId);
     res.writeHead(200).end();
     // 5. A number skipped may still be on its way (notifications can overtake each other).
-    const missing = this.gaps(subscription);
-    if (missing.length) {
-      this.log({ msg: 'gap in event numbers', subscription, missing });
-    }
+    this.logGaps(subscription);
   }
 
   /**
@@ -163,10 +168,7 @@ export class EpjReceiver {
       this.record({ subscription, eventNumber, focus, interaction: interactionOf(entry), resource, via: 'notification' });
     }
     this.seen.add(notificationId);
-    const missing = this.gaps(subscription);
-    if (missing.length) {
-      this.log({ msg: 'gap in event numbers', subscription, missing });
-    }
+    this.logGaps(subscription);
   }
 
   /**

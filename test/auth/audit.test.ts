@@ -147,7 +147,6 @@ describe('no way around authentication or the audit trail (review findings)', ()
     for (const path of ['/%66hir/Patient', '/fhir/%50atient']) {
       const res = await fetch(`${server.root}${path}`);
       expect([401, 404]).toContain(res.status);
-      expect(res.status === 200).toBe(false);
     }
   });
 
