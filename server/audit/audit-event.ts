@@ -46,7 +46,7 @@ function storable(text: string): string {
   return text.replaceAll('\u0000', '\uFFFD').toWellFormed();
 }
 
-export function auditEvent(input: AuditRecord, now = new Date()): AuditEvent & { id: string } {
+export function auditEvent(input: AuditRecord, now = new Date()): AuditEvent & { id: string; meta: { lastUpdated: string } } {
   const record: AuditRecord = {
     ...input,
     what: input.what && storable(input.what),

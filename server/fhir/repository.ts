@@ -27,8 +27,9 @@ import { SqlState, sqlState } from '../store/db/database.ts';
 import type { StoredVersion } from '../store/read.ts';
 import type { ResourceStore } from '../store/resource-store.ts';
 import type { Validator } from '../validation/validator.ts';
+import type { WriteAudit } from '../audit/write-audit.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
-import { authorize } from '../auth/auth-context.ts';
+import { authorize, forbidden, permits } from '../auth/auth-context.ts';
 import type { NeedToKnow } from '../auth/need-to-know.ts';
 import { MISSING_ACTIVE_SERVICE } from '../auth/need-to-know.ts';
 import type { SearchPage } from '../store/search/execute.ts';
@@ -49,6 +50,8 @@ export interface RequestContext {
   baseUrl: string;
   /** `Prefer: handling=lenient`: unknown search parameters are ignored, not refused. */
   lenient?: boolean;
+  /** For a request that writes one resource: its AuditEvent, stored with the version written. */
+  audit?: WriteAudit;
 }
 
 const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
@@ -85,12 +88,12 @@ export class KnutepunktRepository extends FhirRepository {
   }
 
   /**
-   * A write needs its scope, and AuditEvents are written by the server alone: through the API they
-   * can be read, never written.
+   * A write needs its scope, and AuditEvents are written by the audit log alone (to a store of
+   * their own): through the API they can be read, never written, with or without authentication.
    */
   private authorizeWrite(permission: 'c' | 'u' | 'd', resourceType: string): void {
     authorize(this.context.auth, permission, resourceType);
-    if (resourceType === 'AuditEvent' && this.context.auth) {
+    if (resourceType === 'AuditEvent') {
       throw new OperationOutcomeError({
         resourceType: 'OperationOutcome',
         id: METHOD_NOT_ALLOWED,
@@ -212,13 +215,10 @@ export class KnutepunktRepository extends FhirRepository {
         return; // Deleting a deleted resource changes nothing.
       }
       try {
-        await this.store.writeDeletion(
-          this.context.tenant,
-          resourceType,
-          id,
-          current.version + 1,
-          nextTimestamp(current.lastUpdated)
-        );
+        const version = current.version + 1;
+        const previous = current.content ? parseStored<Resource>(current.content) : undefined;
+        const audit = this.context.audit?.eventFor({ resourceType, id, version, created: false, previous });
+        await this.store.writeDeletion(this.context.tenant, resourceType, id, version, nextTimestamp(current.lastUpdated), audit);
         return;
       } catch (err) {
         if (!this.isRetryableConflict(err, attempt)) {
@@ -277,8 +277,27 @@ export class KnutepunktRepository extends FhirRepository {
   async search<T extends Resource>(searchRequest: SearchRequest<T>): Promise<Bundle<WithId<T>>> {
     checkType(searchRequest.resourceType);
     authorize(this.context.auth, 's', searchRequest.resourceType);
-    const page = await this.visiblePage(searchRequest.resourceType, await this.store.search(searchRequest, this.context));
+    const page = await this.visiblePage(searchRequest.resourceType, await this.searchStore(searchRequest));
     return JSON.parse(searchBundle(searchRequest, page, this.context.baseUrl)) as Bundle<WithId<T>>;
+  }
+
+  /**
+   * One page from the store, as this caller may ask it: a chain or `_has` reads the types it goes
+   * through, so it needs their scopes too; and a vendor may not filter by patient information,
+   * services or plans at all that way, since the answer would tell of patients it does not serve.
+   */
+  searchStore(request: SearchRequest): Promise<SearchPage> {
+    return this.store.search(request, {
+      ...this.context,
+      mayJoin: (type) => {
+        if (!permits(this.context.auth, 's', type)) {
+          throw forbidden(`The search goes through ${type} by a chain or _has, and this token may not search ${type}`);
+        }
+        if (this.needToKnow?.limitsRead(this.context.auth, type)) {
+          throw forbidden(`A ${this.context.auth?.role} client may not chain or use _has through ${type}: search by the patient's identifier (for example patient:identifier=…)`);
+        }
+      },
+    });
   }
 
   /**
@@ -371,9 +390,11 @@ export class KnutepunktRepository extends FhirRepository {
       ...resource,
       meta: { ...resource.meta, versionId: String(version), lastUpdated: nextTimestamp(current?.lastUpdated) },
     } as WithId<T>;
-    const content = await this.store.writeResource(this.context.tenant, saved, version, method, this.context.baseUrl);
+    const created = !current || current.deleted;
+    const audit = this.context.audit?.eventFor({ resourceType: saved.resourceType, id: saved.id, version, created, resource: saved });
+    const content = await this.store.writeResource(this.context.tenant, saved, version, method, this.context.baseUrl, audit);
     storedJson.set(saved, content);
-    if (!current || current.deleted) {
+    if (created) {
       createdByWrite.add(saved);
     }
     return saved;

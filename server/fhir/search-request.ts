@@ -108,9 +108,17 @@ export function parseSearch(resourceType: string, query: QueryRecord): SearchReq
 }
 
 function parseFilter(key: string, value: string): Filter {
-  if (key.startsWith('_has:') || key.includes('.')) {
-    // Chains keep their whole key; the planner decides what it can answer.
-    return { code: key, operator: 'eq', value };
+  // Chains keep their links in `code` (`subject:Patient.name`, `_has:Observation:subject:code`);
+  // the modifier of the last link becomes the operator, as for a parameter of its own.
+  const has = /^(_has:[^:]+:[^:]+):(.+)$/.exec(key);
+  if (has) {
+    const inner = parseFilter(has[2], value);
+    return { ...inner, code: `${has[1]}:${inner.code}` };
+  }
+  const dot = key.indexOf('.');
+  if (dot > 0) {
+    const inner = parseFilter(key.slice(dot + 1), value);
+    return { ...inner, code: `${key.slice(0, dot)}.${inner.code}` };
   }
   const colon = key.indexOf(':');
   if (colon < 0) {

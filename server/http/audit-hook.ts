@@ -1,62 +1,59 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AuditAction } from '../audit/audit-event.ts';
 import type { PatientKey } from '../auth/need-to-know.ts';
 import { patientOf } from '../auth/need-to-know.ts';
+import { classify, decodedPath, SINGLE_WRITES } from '../audit/classify.ts';
+import { WriteAudit } from '../audit/write-audit.ts';
 import type { Services } from '../services.ts';
 import { needsAuthentication } from './auth-routes.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The AuditEvent of a single write, stored with the version it writes (audit/write-audit.ts). */
+    writeAudit?: WriteAudit;
+  }
+}
 
 /**
  * Every request to the FHIR API and the admin API leaves an AuditEvent, written before the answer goes out: reads,
  * searches, writes, deletes and refusals alike (token requests are audited by the token route).
+ * A request that writes one resource has its event stored with the version it writes (writeAuditOf);
+ * this hook records all the others, and such a write when its answer is a failure.
  * With AUTH=off there is no one to hold accountable and nothing is audited (nor with AUDIT=off,
  * which exists to measure what auditing costs and is refused in production).
  */
 
+function auditing(services: Services): boolean {
+  return services.config.auth !== 'off' && services.config.audit;
+}
+
+/** The query string of a request: a search's or a conditional interaction's criteria. */
+function queryOf(url: string): string | undefined {
+  return url.includes('?') ? url.slice(url.indexOf('?') + 1) : undefined;
+}
+
+/** For a request that writes one resource, the audit that goes with its write; undefined for any other. */
+export function writeAuditOf(services: Services, req: FastifyRequest): WriteAudit | undefined {
+  if (req.writeAudit || !auditing(services) || !req.auth) {
+    return req.writeAudit;
+  }
+  const { interaction, action } = classify(req.method, decodedPath(req.url));
+  if (SINGLE_WRITES.has(interaction)) {
+    req.writeAudit = new WriteAudit({
+      tenant: req.auth.tenant,
+      clientId: req.auth.clientId,
+      role: req.auth.role,
+      interaction,
+      action,
+      query: queryOf(req.url),
+      address: req.ip,
+    });
+  }
+  return req.writeAudit;
+}
+
 /** As many as one page of search results can hold. */
 const MAX_PATIENTS = 1000;
-
-interface Classified {
-  interaction: string;
-  action: AuditAction;
-  what?: string;
-}
-
-/** The writes by method: on an instance, or conditional on a type (their criteria in the query). */
-const WRITES: Record<string, { interaction: string; action: AuditAction }> = {
-  PUT: { interaction: 'update', action: 'U' },
-  PATCH: { interaction: 'patch', action: 'U' },
-  DELETE: { interaction: 'delete', action: 'D' },
-};
-
-/** The interaction a request is, from its method and path (`/fhir/...`). */
-function classify(method: string, path: string): Classified {
-  const parts = path.replace(/^\/fhir\/?/, '').split('/').filter(Boolean);
-  const [type, second, third, fourth] = parts;
-  if (parts.some((p) => p.startsWith('$'))) {
-    return { interaction: 'operation', action: 'E', what: parts.filter((p) => !p.startsWith('$')).join('/') || undefined };
-  }
-  if (!type) {
-    return method === 'POST' ? { interaction: 'batch', action: 'E' } : { interaction: 'history-system', action: 'R' };
-  }
-  if (type === '_history') {
-    return { interaction: 'history-system', action: 'R' };
-  }
-  if (second === '_history') {
-    return { interaction: 'history-type', action: 'R', what: type };
-  }
-  if (second === '_search' || (!second && method === 'GET')) {
-    return { interaction: 'search-type', action: 'E', what: type };
-  }
-  if (!second) {
-    return { ...(WRITES[method] ?? { interaction: 'create', action: 'C' }), what: type };
-  }
-  const instance = `${type}/${second}`;
-  if (third === '_history') {
-    return fourth ? { interaction: 'vread', action: 'R', what: `${instance}/_history/${fourth}` } : { interaction: 'history-instance', action: 'R', what: instance };
-  }
-  return { ...(WRITES[method] ?? { interaction: 'read', action: 'R' }), what: instance };
-}
 
 /** The patients a request concerned: of the resources answered, or else of the resource sent. */
 function patientsOf(payload: unknown, body: unknown): PatientKey[] {
@@ -89,20 +86,17 @@ function patientsOf(payload: unknown, body: unknown): PatientKey[] {
 }
 
 export function registerAuditHook(app: FastifyInstance, services: Services): void {
-  if (services.config.auth === 'off' || !services.config.audit) {
+  app.decorateRequest('writeAudit', undefined);
+  if (!auditing(services)) {
     return;
   }
   app.addHook('onSend', async (req: FastifyRequest, reply, payload) => {
-    if (!needsAuthentication(req)) {
+    const status = reply.statusCode;
+    if (!needsAuthentication(req) || (req.writeAudit?.written && status < 400)) {
       return payload;
     }
-    const path = decodedPath(req.url);
-    // The admin API (clients and keys) is audited as operations on what it names.
-    const { interaction, action, what } = path.startsWith('/admin')
-      ? { interaction: 'operation', action: req.method === 'POST' ? 'C' : (WRITES[req.method]?.action ?? 'R'), what: path.slice(1) }
-      : classify(req.method, path);
+    const { interaction, action, what } = classify(req.method, decodedPath(req.url));
     const location = reply.getHeader('location');
-    const status = reply.statusCode;
     await services.audit.record({
       tenant: req.auth?.tenant ?? '',
       clientId: req.auth?.clientId,
@@ -110,8 +104,7 @@ export function registerAuditHook(app: FastifyInstance, services: Services): voi
       interaction,
       action,
       what: typeof location === 'string' && interaction === 'create' ? location.replace(/^.*\/fhir\//, '') : what,
-      // The criteria of a search or of a conditional interaction.
-      query: req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : undefined,
+      query: queryOf(req.url),
       patients: patientsOf(payload, req.body),
       status,
       reason: status >= 400 ? reasonOf(payload) : undefined,
@@ -119,16 +112,6 @@ export function registerAuditHook(app: FastifyInstance, services: Services): voi
     });
     return payload;
   });
-}
-
-/** The path as the router saw it (decoded, without host or query), whatever form the target had. */
-function decodedPath(url: string): string {
-  const pathname = new URL(url, 'http://knutepunkt.invalid').pathname;
-  try {
-    return decodeURI(pathname);
-  } catch {
-    return pathname;
-  }
 }
 
 /** The first issue's text of an OperationOutcome answer. */

@@ -17,6 +17,7 @@ import { statusOf } from './errors.ts';
 import { isKnownResourceType } from '../fhir/definitions.ts';
 import { parseSearch, queryRecord } from '../fhir/search-request.ts';
 import { planSearch } from '../store/search/plan.ts';
+import { writeAuditOf } from './audit-hook.ts';
 
 type Params = { type?: string; id?: string; vid?: string };
 
@@ -30,6 +31,7 @@ export function requestContext(services: Services, req: FastifyRequest): Request
     auth: req.auth,
     baseUrl: services.config.baseUrl ?? `${req.protocol}://${req.host}/fhir`,
     lenient: /handling\s*=\s*lenient/i.test(String(req.headers.prefer ?? '')),
+    audit: writeAuditOf(services, req),
   };
 }
 

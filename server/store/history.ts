@@ -26,17 +26,18 @@ export interface HistoryRow {
   content: string | null;
 }
 
-/** Versions newest first, keyset-paged on the history sequence so pages stay stable under writes. */
-export async function readHistory(db: Database, scope: HistoryScope, q: HistoryQuery): Promise<HistoryRow[]> {
-  const params: unknown[] = [scope.tenant];
-  const where = ['tenant = $1'];
-  if (scope.resourceType) {
-    params.push(scope.resourceType);
-    where.push(`resource_type = $${params.length}`);
-  }
-  if (scope.id) {
-    params.push(scope.id);
-    where.push(`id = $${params.length}`);
+/**
+ * The WHERE clause and parameters of a page of history: the given columns equal, versions since
+ * `q.since`, before the cursor; the last parameter is the page size. Shared with the audit store.
+ */
+export function historyFilter(equal: Record<string, string | undefined>, q: HistoryQuery): { where: string; params: unknown[]; limit: string } {
+  const params: unknown[] = [];
+  const where: string[] = [];
+  for (const [column, value] of Object.entries(equal)) {
+    if (value !== undefined) {
+      params.push(value);
+      where.push(`${column} = $${params.length}`);
+    }
   }
   if (q.since) {
     params.push(q.since);
@@ -47,6 +48,12 @@ export async function readHistory(db: Database, scope: HistoryScope, q: HistoryQ
     where.push(`seq < $${params.length}`);
   }
   params.push(q.count);
+  return { where: where.join(' AND '), params, limit: `$${params.length}` };
+}
+
+/** Versions newest first, keyset-paged on the history sequence so pages stay stable under writes. */
+export async function readHistory(db: Database, scope: HistoryScope, q: HistoryQuery): Promise<HistoryRow[]> {
+  const { where, params, limit } = historyFilter({ tenant: scope.tenant, resource_type: scope.resourceType, id: scope.id }, q);
   const rows = await db.query<{
     seq: string | number;
     resource_type: string;
@@ -58,7 +65,7 @@ export async function readHistory(db: Database, scope: HistoryScope, q: HistoryQ
     content: string | null;
   }>(
     `SELECT seq, resource_type, id, version, deleted, method, last_updated, content FROM resource_history
-     WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT $${params.length}`,
+     WHERE ${where} ORDER BY seq DESC LIMIT ${limit}`,
     params
   );
   return rows.map((r) => ({

@@ -15,16 +15,23 @@ import { writeVersions } from './write.ts';
 import { visibleTenants } from './tenants.ts';
 import { badRequest, conflict, OperationOutcomeError } from '@medplum/core';
 import { SqlState, sqlState } from './db/database.ts';
+import type { AuditEventRecord } from './audit/records.ts';
+import { AUDIT_EVENT, auditEventRow, readAuditEvent, readAuditHistory, writeAuditEvents } from './audit/records.ts';
+import { planAuditSearch } from './audit/plan.ts';
 
 export interface SearchOptions {
   tenant: string;
   lenient?: boolean;
   baseUrl?: string;
+  /** Permission to read each type a chain or `_has` goes through (plan.ts). */
+  mayJoin?: (resourceType: string) => void;
 }
 
 /**
  * The store's public interface: versions in, versions and search pages out. It knows SQL and
- * index extraction, and nothing of HTTP, validation or FHIR interactions.
+ * index extraction, and nothing of HTTP, validation or FHIR interactions. AuditEvents live in a
+ * store of their own (store/audit): reads, history and searches of that type are answered there,
+ * and only the audit log writes them.
  */
 export class ResourceStore {
   readonly db: Database;
@@ -102,6 +109,9 @@ export class ResourceStore {
   /** The current version as the tenant sees it: its own, or a definition the server publishes (tenants.ts). */
   async readCurrent(tenant: string, resourceType: string, id: string): Promise<StoredVersion | undefined> {
     await this.flush();
+    if (resourceType === AUDIT_EVENT) {
+      return readAuditEvent(this.db, tenant, id);
+    }
     for (const visible of visibleTenants(tenant, resourceType)) {
       const found = await readCurrent(this.db, visible, resourceType, id);
       if (found) {
@@ -113,6 +123,9 @@ export class ResourceStore {
 
   async readVersion(tenant: string, resourceType: string, id: string, version: number): Promise<StoredVersion | undefined> {
     await this.flush();
+    if (resourceType === AUDIT_EVENT) {
+      return version === 1 ? readAuditEvent(this.db, tenant, id) : undefined;
+    }
     for (const visible of visibleTenants(tenant, resourceType)) {
       const found = await readVersion(this.db, visible, resourceType, id, version);
       if (found) {
@@ -124,6 +137,9 @@ export class ResourceStore {
 
   /** Writes now, or inside a transaction queues the write until the next read or the commit. */
   private async write(w: VersionWrite): Promise<void> {
+    if (w.resourceType === AUDIT_EVENT) {
+      throw new Error('AuditEvents are written by the audit log alone (writeAuditEvents)');
+    }
     if (!this.db.inTransaction) {
       await writeVersions(this.db, [w]);
       this.announceCommit();
@@ -137,14 +153,15 @@ export class ResourceStore {
 
   /**
    * Writes a new version of `resource` (already carrying its final id and meta) with its history
-   * and search index rows, in one statement.
+   * and search index rows, and the AuditEvent of the request writing it if given, in one statement.
    */
   async writeResource(
     tenant: string,
     resource: Resource & { id: string },
     version: number,
     method: 'POST' | 'PUT' | 'PATCH',
-    baseUrl?: string
+    baseUrl?: string,
+    audit?: AuditEventRecord
   ): Promise<string> {
     const content = JSON.stringify(resource);
     // JSON.stringify writes NUL and lone surrogates as \u escapes, which PostgreSQL's jsonb refuses.
@@ -160,41 +177,27 @@ export class ResourceStore {
       content,
       method,
       index: extractIndexRows(this.registry, resource, { baseUrl, content }),
+      audit: audit && auditEventRow(this.registry, audit),
     });
     return content;
   }
 
-  /**
-   * Writes new resources of the server's own making (audit events) in one statement, outside any
-   * transaction and without outbox rows: they are records of what happened, not events to notify.
-   */
-  async writeRecords(records: readonly { tenant: string; resource: Resource & { id: string } }[]): Promise<void> {
-    await writeVersions(
-      this.db,
-      records.map(({ tenant, resource }) => {
-        const content = JSON.stringify(resource);
-        return {
-          tenant,
-          resourceType: resource.resourceType,
-          id: resource.id,
-          version: 1,
-          lastUpdated: resource.meta?.lastUpdated as string,
-          content,
-          method: 'POST' as const,
-          index: extractIndexRows(this.registry, resource, { content }),
-          notify: false,
-        };
-      })
-    );
+  /** Stores audit events in the audit store, in one statement, outside any transaction. */
+  async writeAuditEvents(records: readonly AuditEventRecord[]): Promise<void> {
+    await writeAuditEvents(this.db, this.registry, records);
   }
 
   /** Writes a deletion as a new version: the resource leaves search, its history stays. */
-  async writeDeletion(tenant: string, resourceType: string, id: string, version: number, lastUpdated: string): Promise<void> {
-    await this.write({ tenant, resourceType, id, version, lastUpdated, method: 'DELETE' });
+  async writeDeletion(tenant: string, resourceType: string, id: string, version: number, lastUpdated: string, audit?: AuditEventRecord): Promise<void> {
+    await this.write({ tenant, resourceType, id, version, lastUpdated, method: 'DELETE', audit: audit && auditEventRow(this.registry, audit) });
   }
 
+  /** Versions newest first; the history of the whole tenant is of its resources, not its audit trail. */
   async history(scope: HistoryScope, query: HistoryQuery): Promise<HistoryRow[]> {
     await this.flush();
+    if (scope.resourceType === AUDIT_EVENT) {
+      return readAuditHistory(this.db, scope.tenant, scope.id, query);
+    }
     return readHistory(this.db, scope, query);
   }
 
@@ -205,7 +208,7 @@ export class ResourceStore {
     if (!Number.isInteger(count) || count < 0 || count > MAX_COUNT) {
       throw new OperationOutcomeError(badRequest(`_count must be an integer from 0 to ${MAX_COUNT}`, '_count'));
     }
-    const plan = planSearch(this.registry, request, options);
+    const plan = request.resourceType === AUDIT_EVENT ? planAuditSearch(this.registry, request, options) : planSearch(this.registry, request, options);
     const cursor: Cursor | undefined = request.cursor ? decodeCursor(request.cursor, plan.sort) : undefined;
     return executeSearch(this.db, plan, { count, cursor, total: request.total });
   }

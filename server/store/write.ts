@@ -1,3 +1,5 @@
+import type { AuditEventRow } from './audit/records.ts';
+import { insertAuditEventsSql } from './audit/records.ts';
 import type { Database } from './db/database.ts';
 import type { IndexRows } from './search/extract.ts';
 import { emptyIndexRows } from './search/extract.ts';
@@ -14,8 +16,8 @@ export interface VersionWrite {
   method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Index rows of the new version; empty for a delete. */
   index?: IndexRows;
-  /** False for versions no subscription may be told of (audit events): no outbox row. */
-  notify?: boolean;
+  /** The AuditEvent of the request that writes this version, stored with it (audit/write-audit.ts). */
+  audit?: AuditEventRow;
 }
 
 const INDEX_INSERTS: { table: string; columns: string; select: string; record: string }[] = [
@@ -42,9 +44,11 @@ const INDEX_KEYS: (keyof IndexRows)[] = ['token', 'string', 'date', 'reference',
 /**
  * One statement writes any number of versions: the current rows (upsert), the history rows, the
  * index rows (old ones deleted, new ones inserted), all passed as JSON, and one outbox row per
- * version for the subscription relay (outbox.ts), unless the version is not to notify. Data-modifying CTEs
+ * version for the subscription relay (outbox.ts). Data-modifying CTEs
  * share one snapshot, so the deletes never see the rows inserted beside them. A second writer of
  * the same version number fails on the history key: that is how concurrent updates are detected.
+ * The AuditEvents of the requests that wrote the versions go into the audit store in the same
+ * statement, so a write and its trace commit together.
  * Only resources with an earlier version can have index rows to delete; their keys go in as an
  * array so the deletes are index probes whatever the planner guesses about the CTEs' sizes.
  * The versions must name distinct resources (an upsert cannot touch one row twice).
@@ -52,7 +56,7 @@ const INDEX_KEYS: (keyof IndexRows)[] = ['token', 'string', 'date', 'reference',
 const WRITE_SQL = `WITH v AS (
   SELECT * FROM jsonb_to_recordset($1::text::jsonb) AS v(
     n int, tenant text, resource_type text, id text, version int, last_updated timestamptz,
-    deleted boolean, method text, content text, notify boolean)
+    deleted boolean, method text, content text)
 ), r AS (
   INSERT INTO resource (tenant, resource_type, id, version, last_updated, deleted, content)
   SELECT tenant, resource_type, id, version, last_updated, deleted, content FROM v ORDER BY n
@@ -67,12 +71,13 @@ const WRITE_SQL = `WITH v AS (
   SELECT rkey, tenant, resource_type, id, version, last_updated, deleted, method, content FROM k ORDER BY n
   RETURNING seq, rkey
 ), o AS (
-  INSERT INTO outbox (history_seq) SELECT h.seq FROM h JOIN k USING (rkey) WHERE k.notify ORDER BY h.seq
+  INSERT INTO outbox (history_seq) SELECT seq FROM h ORDER BY seq
 )${INDEX_INSERTS.map(
   (t, i) => `, d${i} AS (DELETE FROM ${t.table} WHERE rkey = ANY (ARRAY(SELECT rkey FROM k WHERE version > 1)))
 , i${i} AS (INSERT INTO ${t.table} (tenant, param, rkey, ${t.columns})
   SELECT k.tenant, x.p, k.rkey, ${t.select} FROM jsonb_to_recordset($${2 + i}::text::jsonb) AS x(vn int, ${t.record}) JOIN k ON k.n = x.vn)`
 ).join('')}
+, a AS (${insertAuditEventsSql(`$${2 + INDEX_INSERTS.length}`)})
 SELECT (SELECT count(*) FROM h) AS written`;
 
 /** Writes versions of distinct resources with their history and index rows, in one statement. */
@@ -90,7 +95,6 @@ export async function writeVersions(db: Database, writes: readonly VersionWrite[
     deleted: w.content === undefined,
     method: w.method,
     content: w.content ?? null,
-    notify: w.notify !== false,
   }));
   const indexParams = INDEX_KEYS.map((key) => {
     const rows: object[] = [];
@@ -101,5 +105,6 @@ export async function writeVersions(db: Database, writes: readonly VersionWrite[
     });
     return JSON.stringify(rows);
   });
-  await db.query(WRITE_SQL, [JSON.stringify(versions), ...indexParams]);
+  const audits = JSON.stringify(writes.flatMap((w) => (w.audit ? [w.audit] : [])));
+  await db.query(WRITE_SQL, [JSON.stringify(versions), ...indexParams, audits]);
 }

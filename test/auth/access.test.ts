@@ -255,6 +255,39 @@ describe('municipalities never see each other\'s data', () => {
     expect(included.body.entry?.map((e) => e.resource?.resourceType)).toEqual(['CarePlan', 'Patient']);
   });
 
+  test('by chain and _has: references are followed within the municipality, so another one\'s resource is never reached', async () => {
+    // Bodø's plan names Oslo's patient by id; Oslo's plan names it too.
+    const bodoPlan = await epjBodo.fhir<{ id: string }>('POST', 'CarePlan', { resourceType: 'CarePlan', status: 'active', intent: 'proposal', subject: { reference: `Patient/${osloPatient.id}` } });
+    const osloPlan = await epjOslo.fhir<{ id: string }>('POST', 'CarePlan', { resourceType: 'CarePlan', status: 'active', intent: 'order', subject: { reference: `Patient/${osloPatient.id}` } });
+    expect([bodoPlan.status, osloPlan.status]).toEqual([201, 201]);
+    const ids = async (client: OAuthTestClient, query: string) => {
+      const res = await client.fhir<Bundle>('GET', query);
+      expect(res.status, res.text).toBe(200);
+      return (res.body.entry ?? []).map((e) => e.resource?.id);
+    };
+    for (const chain of [`subject:Patient.identifier=${FNR_SYSTEM}|${syntheticFnr(10)}`, 'subject:Patient.name=Testesen10', 'patient.family=Testesen10']) {
+      expect(await ids(epjBodo, `CarePlan?${chain}`)).toEqual([]);
+      expect(await ids(epjOslo, `CarePlan?${chain}`)).toContain(osloPlan.body.id);
+    }
+    // Bodø's plan does not make Oslo's patient match for Oslo, nor the patient visible to Bodø.
+    expect(await ids(epjOslo, 'Patient?_has:CarePlan:subject:intent=proposal')).toEqual([]);
+    expect(await ids(epjOslo, 'Patient?_has:CarePlan:subject:intent=order')).toEqual([osloPatient.id]);
+    expect(await ids(epjBodo, 'Patient?_has:CarePlan:subject:intent=proposal')).toEqual([]);
+  });
+
+  test('a chain reads what it goes through: it needs that type\'s scope, and a vendor may not filter by patients it does not serve', async () => {
+    const narrow = await OAuthTestClient.register(server, { id: 'epj-oslo-narrow', tenant: OSLO, role: 'epj', scopes: ['system/CarePlan.rs'] });
+    await narrow.login();
+    expect((await narrow.fhir('GET', 'CarePlan?subject:Patient.name=Testesen10')).status).toBe(403);
+    expect((await narrow.fhir('GET', 'CarePlan?status=active')).status).toBe(200);
+    // Vendors search plans (of patients they serve); a chain into Patient would tell of others.
+    const viaPatient = await vendorOslo.fhir<OperationOutcome>('GET', 'CarePlan?subject:Patient.name=Testesen10');
+    expect(viaPatient.status).toBe(403);
+    expect(viaPatient.body.issue?.[0]?.details?.text).toMatch(/may not chain or use _has through Patient/);
+    expect((await vendorOslo.fhir('GET', 'CarePlan?subject._has:EpisodeOfCare:patient:status=active')).status).toBe(403);
+    expect((await vendorOslo.fhir('GET', `CarePlan?subject:identifier=${SERVED.system}|${SERVED.value}`)).status).toBe(200);
+  });
+
   test('the definitions the server publishes (profiles, topics) are visible to every municipality; a municipality\'s own Basic is not', async () => {
     const profile = await epjOslo.fhir<Bundle>('GET', 'StructureDefinition?url=https://knutepunkt.dev/fhir/StructureDefinition/wt-detectedissue');
     expect(profile.body.entry).toHaveLength(1);

@@ -96,6 +96,22 @@ describe('every access leaves a trace', () => {
     expect(deleted.map((e) => [e.action, e.agent?.[0]?.who?.identifier?.value])).toEqual([['D', admin.id]]);
   });
 
+  test('a write and its AuditEvent are one commit, and the write leaves exactly one event', async () => {
+    const written = await vendor.fhir<DetectedIssue & { id: string }>('POST', 'DetectedIssue', alarm(1));
+    expect(written.status).toBe(201);
+    const events = await auditOf(`entity=DetectedIssue/${written.body.id}`);
+    expect(events.map((e) => [e.subtype?.[0]?.code, e.outcome, e.entity?.[0]?.what?.reference])).toEqual([
+      ['create', '0', `DetectedIssue/${written.body.id}/_history/1`],
+    ]);
+    // The same transaction id on both rows: one cannot be committed without the other.
+    const [row] = await server.services.db.query<{ resource: string; audit: string }>(
+      `SELECT (SELECT xmin::text FROM resource WHERE resource_type = 'DetectedIssue' AND id = $1) AS resource,
+              (SELECT xmin::text FROM audit_event WHERE id = $2) AS audit`,
+      [written.body.id, events[0].id]
+    );
+    expect(row.audit).toBe(row.resource);
+  });
+
   test('token issue and refusal: logins of the municipality\'s clients, refusals with the reason once the client proved who it is', async () => {
     const issued = await vendor.login();
     expect(issued).toBeTruthy();
@@ -150,12 +166,21 @@ describe('no way around authentication or the audit trail (review findings)', ()
     }
   });
 
-  test('system history shows the audit trail to administrators only', async () => {
-    const forEpj = await epj.fhir<Bundle>('GET', '_history?_count=500');
-    expect(forEpj.status).toBe(200);
-    expect((forEpj.body.entry ?? []).some((e) => e.resource?.resourceType === 'AuditEvent')).toBe(false);
-    const forAdmin = await admin.fhir<Bundle>('GET', '_history?_count=500');
-    expect((forAdmin.body.entry ?? []).some((e) => e.resource?.resourceType === 'AuditEvent')).toBe(true);
+  test('the audit trail has a history of its own, the administrator\'s: system history is of resources only', async () => {
+    for (const client of [epj, admin]) {
+      const system = await client.fhir<Bundle>('GET', '_history?_count=500');
+      expect(system.status).toBe(200);
+      expect((system.body.entry ?? []).some((e) => e.resource?.resourceType === 'AuditEvent')).toBe(false);
+    }
+    expect((await epj.fhir('GET', 'AuditEvent/_history')).status).toBe(403);
+    const trail = await admin.fhir<Bundle<AuditEvent>>('GET', 'AuditEvent/_history?_count=5');
+    expect(trail.status).toBe(200);
+    const [newest] = (trail.body.entry ?? []).map((e) => e.resource as AuditEvent);
+    expect(newest?.resourceType).toBe('AuditEvent');
+    const instance = await admin.fhir<Bundle<AuditEvent>>('GET', `AuditEvent/${newest.id}/_history`);
+    expect(instance.body.entry?.map((e) => e.resource)).toEqual([newest]);
+    expect((await admin.fhir<AuditEvent>('GET', `AuditEvent/${newest.id}/_history/1`)).body).toEqual(newest);
+    expect((await admin.fhir('GET', `AuditEvent/${newest.id}/_history/2`)).status).toBe(404);
   });
 
   test('a request carrying NUL or a lone surrogate is refused and audited, and the trail keeps working', async () => {
@@ -171,13 +196,19 @@ describe('no way around authentication or the audit trail (review findings)', ()
   });
 });
 
-test('a conditional update and delete are audited as such, with their criteria', async () => {
+test('a conditional update and delete are audited as such, with their criteria and the version they wrote', async () => {
   const criteria = `identifier=${FNR_SYSTEM}|${syntheticFnr(7)}`;
-  const put = await epj.fhir('PUT', `Patient?${criteria}`, { resourceType: 'Patient', identifier: [person(7)], name: [{ family: 'Betinget' }] });
+  const put = await epj.fhir<Patient & { id: string }>('PUT', `Patient?${criteria}`, { resourceType: 'Patient', identifier: [person(7)], name: [{ family: 'Betinget' }] });
   expect(put.status).toBe(201);
   expect((await epj.fhir('DELETE', `Patient?${criteria}`)).status).toBe(200);
-  const events = (await auditOf('entity-type=http://terminology.hl7.org/CodeSystem/audit-entity-type|2')).filter(
-    (e) => e.entity?.[0]?.what?.display === 'Patient' && Buffer.from(e.entity?.[0]?.query ?? '', 'base64').toString().includes(syntheticFnr(7))
+  const events = (await auditOf('entity-type=http://terminology.hl7.org/CodeSystem/audit-entity-type|2')).filter((e) =>
+    Buffer.from(e.entity?.[0]?.query ?? '', 'base64').toString().includes(syntheticFnr(7))
   );
-  expect(events.map((e) => [e.subtype?.[0]?.code, e.action]).sort()).toEqual([['delete', 'D'], ['update', 'U']]);
+  expect(events.map((e) => [e.subtype?.[0]?.code, e.action, e.outcome, e.entity?.[0]?.what?.reference]).sort()).toEqual([
+    ['delete', 'D', '0', `Patient/${put.body.id}/_history/2`],
+    ['update', 'U', '0', `Patient/${put.body.id}/_history/1`],
+  ]);
+  // The deleted patient is named on the deletion's event too, by its identifier.
+  const deletion = events.find((e) => e.action === 'D');
+  expect(deletion?.entity?.some((e) => e.what?.identifier?.value === syntheticFnr(7))).toBe(true);
 });

@@ -19,7 +19,7 @@ import type { Figures } from './harness.ts';
 import { BenchClient, load, printTable, startServerProcess } from './harness.ts';
 import { benchValidation } from './validation.ts';
 import { benchSubscriptions } from './subscriptions.ts';
-import { benchAuth } from './auth.ts';
+import { auditCost, benchAuth } from './auth.ts';
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const observations = Number(process.env.BENCH_OBSERVATIONS ?? 100_000);
@@ -85,6 +85,12 @@ async function authScenarios(): Promise<void> {
   const rows = await withBenchDatabase((url) => benchAuth(url));
   console.log(`\nAuthentication and audit (PostgreSQL, one server process, authenticated clients; ${new Date().toISOString().slice(0, 10)})\n`);
   printTable(rows);
+  const costs = auditCost(rows);
+  const sorted = [...costs].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  const median = sorted.length % 2 ? sorted[Math.floor(middle)] : (sorted[middle - 1] + sorted[middle]) / 2;
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  console.log(`\nWrite throughput lost to the audit trail: median ${pct(median)} over ${costs.length} pairs (each: ${costs.map(pct).join(', ')})`);
 }
 
 async function main(): Promise<void> {

@@ -1,6 +1,5 @@
 import type { Bundle, BundleEntry, Observation, OperationOutcome, Patient } from '@medplum/fhirtypes';
 import { describe, expect, test } from 'vitest';
-import { FNR_SYSTEM, syntheticFnr } from '../support/identities.ts';
 import { useTestServer } from '../support/server.ts';
 import { link, matchIds, newKey, Searcher } from './helpers.ts';
 import type { Key } from './helpers.ts';
@@ -65,14 +64,6 @@ describe('unknown and unsupported parameters', () => {
   test('lenient handling does not turn invalid values of known parameters into matches', async () => {
     const res = await search.get('Patient', 'birthdate=notadate', { prefer: 'handling=lenient' });
     expect(res.status).toBe(400);
-  });
-
-  test('chained and reverse-chained parameters are answered with 400 (not supported yet)', async () => {
-    for (const q of ['subject.name=kari', 'subject:Patient.name=kari', `patient.identifier=${FNR_SYSTEM}|${syntheticFnr(301)}`]) {
-      const text = await search.expect400('Observation', q);
-      expect(text).toContain(q.split('=')[0]);
-    }
-    await search.expect400('Patient', '_has:Observation:patient:code=2345-7');
   });
 
   test(':missing takes only true or false', async () => {

@@ -17,7 +17,7 @@ export async function searchInteraction(repo: KnutepunktRepository, resourceType
   authorize(repo.context.auth, 's', resourceType);
   const request = parseSearch(resourceType, query);
   // Included resources come through the repository, so their types' scopes are checked too.
-  const page = await repo.visiblePage(resourceType, await repo.store.search(request, repo.context));
+  const page = await repo.visiblePage(resourceType, await repo.searchStore(request));
   let body = searchBundle(request, page, repo.context.baseUrl);
   if ((request.include?.length || request.revInclude?.length) && page.rows.length > 0) {
     const bundle = JSON.parse(body) as Bundle;

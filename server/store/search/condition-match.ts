@@ -44,6 +44,10 @@ export function conditionHolds(condition: Condition, subject: MatchSubject, now 
       const found = indexRowMatches(condition, subject.rows, now);
       return condition.negate ? !found : found;
     }
+    case 'chain':
+    case 'has':
+      // Refused when criteria are compiled (matcher.ts): they depend on other resources.
+      throw new Error('chained conditions cannot be evaluated on one version');
   }
 }
 

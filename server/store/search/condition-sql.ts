@@ -9,44 +9,101 @@ import type {
   TokenTest,
   UriTest,
 } from './conditions.ts';
+import { badRequest, OperationOutcomeError } from '@medplum/core';
 import type { SqlParams } from './sql.ts';
 import { escapeLike } from './sql.ts';
+import { visibleTenants } from '../tenants.ts';
 
 /**
- * Conditions (conditions.ts) as SQL over resource alias `r` and the index tables. Its twin,
- * condition-match.ts, evaluates the same conditions in memory; change both together.
+ * Conditions (conditions.ts) as SQL over a resource row (alias `r`, or the alias of a chain's link)
+ * and the index tables. Its twin, condition-match.ts, evaluates the same conditions in memory;
+ * change both together.
  */
 
-/** What rendering needs besides the condition: the bound parameters and the tenant placeholder. */
+/** What rendering needs besides the condition. */
 export interface SqlContext {
   params: SqlParams;
-  /** Placeholder of the tenant value, shared by every condition of the query. */
+  /** SQL for the tenants whose rows this level sees (`$1` or `ANY($1::text[])`). */
   tenant: string;
+  /** The tenant asking: chains and `_has` see the rows of that tenant (and shared definitions). */
+  requester: string;
+  /** Alias of the resource row the condition is about; `r` at the top. */
+  alias?: string;
+  /** Its resource type (what `_has` references must point at). */
+  resourceType?: string;
 }
+
+/** Types whose rows are not in the resource and index tables, so no chain can go through them. */
+const NOT_CHAINABLE = new Set(['AuditEvent']);
 
 export function conditionSql(condition: Condition, ctx: SqlContext): string {
   const { params } = ctx;
+  const r = ctx.alias ?? 'r';
   switch (condition.kind) {
     case 'id': {
       const list = condition.ids.map((id) => params.add(id)).join(', ');
-      return condition.negate ? `r.id NOT IN (${list})` : `r.id IN (${list})`;
+      return condition.negate ? `${r}.id NOT IN (${list})` : `${r}.id IN (${list})`;
     }
     case 'lastUpdated': {
-      const high = "(r.last_updated + interval '1 millisecond')";
-      const alternatives = condition.tests.map((t) => rangeSql(t, 'r.last_updated', high, params, 'timestamptz'));
+      const high = `(${r}.last_updated + interval '1 millisecond')`;
+      const alternatives = condition.tests.map((t) => rangeSql(t, `${r}.last_updated`, high, params, 'timestamptz'));
       return `(${alternatives.join(' OR ')})`;
     }
     case 'missing': {
       const table = condition.param.table as string;
-      const exists = `EXISTS (SELECT 1 FROM idx_${table} m WHERE m.rkey = r.rkey AND m.param = ${params.add(condition.param.id)})`;
+      const exists = `EXISTS (SELECT 1 FROM idx_${table} m WHERE m.rkey = ${r}.rkey AND m.param = ${params.add(condition.param.id)})`;
       return condition.missing ? `NOT ${exists}` : exists;
     }
     case 'index': {
       const alternatives = indexAlternatives(condition, params);
       const subquery = `SELECT x.rkey FROM idx_${condition.table} x WHERE x.tenant = ${ctx.tenant} AND x.param = ${params.add(condition.param.id)} AND (${alternatives.join(' OR ')})`;
-      return `r.rkey ${condition.negate ? 'NOT IN' : 'IN'} (${subquery})`;
+      return `${r}.rkey ${condition.negate ? 'NOT IN' : 'IN'} (${subquery})`;
     }
+    case 'chain':
+      return chainSql(condition, ctx, r);
+    case 'has':
+      return hasSql(condition, ctx, r);
   }
+}
+
+/** The context of the next link of a chain: rows of `type` under a fresh alias, in the asking tenant. */
+function linkContext(ctx: SqlContext, type: string, alias: string): SqlContext {
+  if (NOT_CHAINABLE.has(type)) {
+    throw new OperationOutcomeError(badRequest(`${type} is kept apart from other resources and cannot be reached by a chain or _has; search ${type} directly`));
+  }
+  const tenants = visibleTenants(ctx.requester, type);
+  const tenant = tenants.length === 1 ? ctx.params.add(tenants[0]) : `ANY(${ctx.params.add(tenants)}::text[])`;
+  return { ...ctx, tenant, alias, resourceType: type };
+}
+
+/** Each link its own alias, so the conditions of a nested link never mean an outer row. */
+function nextAlias(r: string): string {
+  return r === 'r' ? 'c1' : `c${Number(r.slice(1)) + 1}`;
+}
+
+/**
+ * A reference of the parameter points at a live resource, of the asking tenant, that satisfies the
+ * rest of the chain: references are followed within the tenant, so a chain can never reach, or
+ * tell of, another tenant's resource with the same id.
+ */
+function chainSql(condition: Condition & { kind: 'chain' }, ctx: SqlContext, r: string): string {
+  const c = nextAlias(r);
+  const alternatives = condition.targets.map(({ type, inner }) => {
+    const link = linkContext(ctx, type, c);
+    const typeParam = ctx.params.add(type);
+    return `(x.target_type = ${typeParam} AND x.target_id IN (SELECT ${c}.id FROM resource ${c} WHERE ${c}.tenant = ${link.tenant} AND ${c}.resource_type = ${typeParam} AND NOT ${c}.deleted AND ${conditionSql(inner, link)}))`;
+  });
+  return `${r}.rkey IN (SELECT x.rkey FROM idx_reference x WHERE x.tenant = ${ctx.tenant} AND x.param = ${ctx.params.add(condition.param.id)} AND (${alternatives.join(' OR ')}))`;
+}
+
+/** Some live resource of the referring type, of the asking tenant, references this one and satisfies the rest. */
+function hasSql(condition: Condition & { kind: 'has' }, ctx: SqlContext, r: string): string {
+  const c = nextAlias(r);
+  const link = linkContext(ctx, condition.type, c);
+  const referrers = `SELECT x.target_id FROM idx_reference x JOIN resource ${c} ON ${c}.rkey = x.rkey
+    WHERE x.tenant = ${link.tenant} AND x.param = ${ctx.params.add(condition.param.id)} AND x.target_type = ${ctx.params.add(ctx.resourceType)}
+    AND NOT ${c}.deleted AND ${conditionSql(condition.inner, link)}`;
+  return `${r}.id IN (${referrers})`;
 }
 
 function indexAlternatives(condition: Condition & { kind: 'index' }, params: SqlParams): string[] {

@@ -64,7 +64,35 @@ export type Condition =
   /** `negate`: the resource has no index value matching any alternative (`:not`). */
   | ({ kind: 'index'; param: IndexedParam; negate: boolean } & IndexTests)
   | { kind: 'id'; ids: string[]; negate: boolean }
-  | { kind: 'lastUpdated'; tests: RangeTest[] };
+  | { kind: 'lastUpdated'; tests: RangeTest[] }
+  /**
+   * `param:Type.rest`: a reference of `param` points at a resource of one of the types that
+   * satisfies `rest` (one alternative per target type, each parsed against its own type).
+   */
+  | { kind: 'chain'; param: IndexedParam; targets: { type: string; inner: Condition }[] }
+  /** `_has:Type:param:rest`: some resource of `type` whose `param` references this one satisfies `rest`. */
+  | { kind: 'has'; type: string; param: IndexedParam; inner: Condition };
+
+/** The resource types chains and `_has` of these conditions read through. */
+export function joinedTypes(conditions: readonly Condition[]): Set<string> {
+  const types = new Set<string>();
+  const visit = (c: Condition) => {
+    if (c.kind === 'chain') {
+      for (const target of c.targets) {
+        types.add(target.type);
+        visit(target.inner);
+      }
+    } else if (c.kind === 'has') {
+      types.add(c.type);
+      visit(c.inner);
+    }
+  };
+  conditions.forEach(visit);
+  return types;
+}
+
+/** How many links a chain or `_has` may have: enough for real questions, bounded so a query stays a few joins. */
+export const MAX_CHAIN_DEPTH = 4;
 
 const RANGE_PREFIXES = new Set<string>(['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap']);
 
@@ -92,8 +120,14 @@ export function parseCondition(
   if (code === '_lastUpdated') {
     return { kind: 'lastUpdated', tests: splitOr(filter.value).map((v) => dateTest(filter, v)) };
   }
-  if (code.includes('.') || code.startsWith('_has')) {
-    throw new OperationOutcomeError(badRequest(`Chained and reverse-chained parameters are not supported yet: "${code}"`, code));
+  if (code.startsWith('_has:')) {
+    return hasCondition(registry, resourceType, filter, baseUrl);
+  }
+  if (code.includes('.')) {
+    return chainCondition(registry, resourceType, filter, baseUrl);
+  }
+  if (code.includes(':')) {
+    throw new OperationOutcomeError(badRequest(`Invalid search parameter "${code}"`, code));
   }
   const param = registry.get(resourceType, code);
   if (!param) {
@@ -109,6 +143,90 @@ export function parseCondition(
     return { kind: 'missing', param, missing: filter.value === 'true' };
   }
   return { kind: 'index', param, negate: param.table === 'token' && filter.operator === 'not', ...indexTests(param.table, filter, baseUrl) };
+}
+
+function linkCount(code: string): number {
+  return code.split('.').length - 1 + (code.match(/(^|\.)_has:/g)?.length ?? 0);
+}
+
+/** The reference parameter a chain or `_has` goes through; anything else is a 400 naming it. */
+function referenceParam(registry: SearchParamRegistry, resourceType: string, code: string, whole: string): IndexedParam {
+  const param = registry.get(resourceType, code);
+  if (!param) {
+    throw new OperationOutcomeError(badRequest(`Unknown search parameter "${code}" for ${resourceType} in "${whole}"`, whole));
+  }
+  if (param.definition.type !== 'reference') {
+    throw new OperationOutcomeError(
+      badRequest(`Search parameter "${code}" of ${resourceType} is a ${param.definition.type} parameter, not a reference: "${whole}" cannot chain through it`, whole)
+    );
+  }
+  return param;
+}
+
+function tooDeep(filter: Filter): void {
+  if (linkCount(filter.code) > MAX_CHAIN_DEPTH) {
+    throw new OperationOutcomeError(badRequest(`"${filter.code}" chains more than ${MAX_CHAIN_DEPTH} links`, filter.code));
+  }
+}
+
+/** `param[:Type].rest`: parsed per target type; a type where `rest` is unknown drops out, all unknown is a 400. */
+function chainCondition(registry: SearchParamRegistry, resourceType: string, filter: Filter, baseUrl: string | undefined): Condition {
+  tooDeep(filter);
+  const dot = filter.code.indexOf('.');
+  const [code, typeModifier, ...extra] = filter.code.slice(0, dot).split(':');
+  const rest = filter.code.slice(dot + 1);
+  const param = referenceParam(registry, resourceType, code, filter.code);
+  const allowed = param.definition.target ?? [];
+  if (extra.length > 0 || (typeModifier !== undefined && !allowed.includes(typeModifier as never))) {
+    throw new OperationOutcomeError(
+      badRequest(`"${filter.code}": ${code} of ${resourceType} refers to ${allowed.join(', ') || 'no resource type'}, not ${typeModifier ?? extra.join(':')}`, filter.code)
+    );
+  }
+  const targets: { type: string; inner: Condition }[] = [];
+  const first = rest.split(/[.:]/)[0];
+  // Without a type modifier, a target type the rest does not fit drops out; if none fits, the
+  // first reason is the answer.
+  let refusal: unknown;
+  for (const type of typeModifier ? [typeModifier] : allowed) {
+    if (!rest.startsWith('_has:') && !registry.get(type, first)) {
+      continue;
+    }
+    try {
+      const inner = parseCondition(registry, type, { ...filter, code: rest }, baseUrl);
+      if (inner) {
+        targets.push({ type, inner });
+      }
+    } catch (err) {
+      refusal ??= err;
+    }
+  }
+  if (targets.length === 0) {
+    throw (
+      refusal ??
+      new OperationOutcomeError(badRequest(`Unknown search parameter "${first}" for ${typeModifier ?? allowed.join(' or ')} in "${filter.code}"`, filter.code))
+    );
+  }
+  return { kind: 'chain', param, targets };
+}
+
+/** `_has:Type:param:rest`, where `param` of `Type` must be able to reference `resourceType`. */
+function hasCondition(registry: SearchParamRegistry, resourceType: string, filter: Filter, baseUrl: string | undefined): Condition {
+  tooDeep(filter);
+  const m = /^_has:([A-Z][A-Za-z]+):([A-Za-z0-9_-]+):(.+)$/.exec(filter.code);
+  if (!m) {
+    throw new OperationOutcomeError(badRequest(`"${filter.code}" is not of the form _has:Type:parameter:parameter`, filter.code));
+  }
+  const [, type, code, rest] = m;
+  const param = referenceParam(registry, type, code, filter.code);
+  const targets = param.definition.target ?? [];
+  if (!targets.includes(resourceType as never)) {
+    throw new OperationOutcomeError(badRequest(`"${filter.code}": ${code} of ${type} does not refer to ${resourceType}`, filter.code));
+  }
+  const inner = parseCondition(registry, type, { ...filter, code: rest }, baseUrl);
+  if (!inner) {
+    throw new OperationOutcomeError(badRequest(`Unknown search parameter "${rest.split(/[.:]/)[0]}" for ${type} in "${filter.code}"`, filter.code));
+  }
+  return { kind: 'has', type, param, inner };
 }
 
 function indexTests(table: IndexTable, filter: Filter, baseUrl: string | undefined): IndexTests {

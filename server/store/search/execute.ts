@@ -94,7 +94,7 @@ export async function executeSearch(
   const page: SearchPage = { rows: [], ignored: plan.ignored };
   const whereSql = plan.where.join(' AND ');
   if (options.total === 'accurate' || options.total === 'estimate') {
-    page.total = await countMatches(db, whereSql, plan.params.values.slice(0, plan.whereParamCount), options.total);
+    page.total = await countMatches(db, plan.table, whereSql, plan.params.values.slice(0, plan.whereParamCount), options.total);
   }
   if (options.count === 0) {
     return page;
@@ -113,7 +113,7 @@ export async function executeSearch(
   const limit = params.add(options.count + 1);
   // Cursor values leave as PostgreSQL's own text (infinity included) and come back through a cast.
   const asText = keys.map((_, i) => `q.k${i}::text AS t${i}`).join(', ');
-  const sql = `SELECT q.id, q.content, ${asText} FROM (SELECT r.id, r.content, ${select} FROM resource r WHERE ${whereSql}) q ${after} ORDER BY ${order} LIMIT ${limit}`;
+  const sql = `SELECT q.id, q.content, ${asText} FROM (SELECT r.id, r.content, ${select} FROM ${plan.table} r WHERE ${whereSql}) q ${after} ORDER BY ${order} LIMIT ${limit}`;
   const rows = await db.query<Record<string, unknown>>(sql, params.values);
   const more = rows.length > options.count;
   const pageRows = rows.slice(0, options.count).map((row) => ({
@@ -147,16 +147,17 @@ export async function executeSearch(
 
 async function countMatches(
   db: Database,
+  table: SearchPlan['table'],
   whereSql: string,
   values: readonly unknown[],
   mode: 'estimate' | 'accurate'
 ): Promise<number> {
   if (mode === 'estimate') {
-    const rows = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM resource r WHERE ${whereSql}`, values);
+    const rows = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${table} r WHERE ${whereSql}`, values);
     const planJson = rows[0]?.['QUERY PLAN'];
     const parsed = (typeof planJson === 'string' ? JSON.parse(planJson) : planJson) as { Plan: { 'Plan Rows': number } }[];
     return Math.round(parsed[0]?.Plan?.['Plan Rows'] ?? 0);
   }
-  const rows = await db.query<{ n: string | number }>(`SELECT count(*) AS n FROM resource r WHERE ${whereSql}`, values);
+  const rows = await db.query<{ n: string | number }>(`SELECT count(*) AS n FROM ${table} r WHERE ${whereSql}`, values);
   return Number(rows[0].n);
 }

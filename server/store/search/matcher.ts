@@ -27,7 +27,12 @@ export class Criteria {
     if (request.sortRules?.length || request.count !== undefined || request.include?.length || request.revInclude?.length) {
       throw new OperationOutcomeError(badRequest('Criteria select resources: _sort, _count, _include and _revinclude have no meaning here'));
     }
-    return new Criteria(request.resourceType, parseConditions(registry, request, { baseUrl }).conditions);
+    const { conditions } = parseConditions(registry, request, { baseUrl });
+    if (conditions.some((c) => c.kind === 'chain' || c.kind === 'has')) {
+      // A version's match would depend on other resources, which change without telling it.
+      throw new OperationOutcomeError(badRequest('Criteria cannot chain or use _has: a notification is decided by the written resource alone'));
+    }
+    return new Criteria(request.resourceType, conditions);
   }
 
   /** True when the version (not deleted, of this type) satisfies every condition. */

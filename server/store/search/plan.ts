@@ -2,7 +2,7 @@ import { badRequest, OperationOutcomeError } from '@medplum/core';
 import type { SearchRequest } from '@medplum/core';
 import { conditionSql } from './condition-sql.ts';
 import type { Condition } from './conditions.ts';
-import { parseCondition } from './conditions.ts';
+import { joinedTypes, parseCondition } from './conditions.ts';
 import type { SearchParamRegistry } from './registry.ts';
 import { visibleTenants } from '../tenants.ts';
 import { SqlParams } from './sql.ts';
@@ -19,6 +19,8 @@ export interface SortKey {
 
 /** A search turned into SQL pieces: the WHERE conditions and the ORDER BY keys. */
 export interface SearchPlan {
+  /** The table searched, as alias `r`: resources, or the audit store's events (store/audit). */
+  table: 'resource' | 'audit_event';
   params: SqlParams;
   where: string[];
   /** How many of `params` the WHERE conditions use (the sort keys add more after them). */
@@ -30,6 +32,11 @@ export interface SearchPlan {
 
 export interface PlanOptions {
   tenant: string;
+  /**
+   * Called with each type a chain or `_has` reads through, before anything runs: the caller's
+   * permission to read that type is not the store's to decide. Throws to refuse.
+   */
+  mayJoin?: (resourceType: string) => void;
   /** `Prefer: handling=lenient`: unknown parameters are ignored instead of refused. */
   lenient?: boolean;
   baseUrl?: string;
@@ -43,11 +50,14 @@ export function planSearch(registry: SearchParamRegistry, request: SearchRequest
   const tenant = tenants.length === 1 ? params.add(tenants[0]) : `ANY(${params.add(tenants)}::text[])`;
   const where = [`r.tenant = ${tenant}`, `r.resource_type = ${params.add(request.resourceType)}`, 'NOT r.deleted'];
   const { conditions, ignored } = parseConditions(registry, request, options);
+  for (const type of joinedTypes(conditions)) {
+    options.mayJoin?.(type);
+  }
   for (const condition of conditions) {
-    where.push(conditionSql(condition, { params, tenant }));
+    where.push(conditionSql(condition, { params, tenant, requester: options.tenant, resourceType: request.resourceType }));
   }
   const whereParamCount = params.values.length;
-  return { params, where, whereParamCount, sort: sortKeys(registry, request, params), ignored };
+  return { table: 'resource', params, where, whereParamCount, sort: sortKeys(registry, request, params), ignored };
 }
 
 /**
