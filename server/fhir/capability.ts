@@ -12,6 +12,12 @@ const SUBSCRIPTION_OPERATIONS = [
   { name: 'events', definition: 'http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/backport-subscription-events' },
 ];
 
+/** Operations every type answers (server/http/operation-routes.ts). */
+const RESOURCE_OPERATIONS = [
+  { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' },
+  { name: 'fhirpath', definition: 'https://knutepunkt.dev/fhir/OperationDefinition/fhirpath' },
+];
+
 /** How the Backport IG has an R4 server list the topics it offers: on its Subscription resource. */
 const TOPIC_CANONICAL = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/capabilitystatement-subscriptiontopic-canonical';
 const BACKPORT_SERVER = 'http://hl7.org/fhir/uv/subscriptions-backport/CapabilityStatement/backport-subscription-server-r4';
@@ -43,9 +49,9 @@ export function buildCapabilityStatement(registry: SearchParamRegistry, topics: 
         definition: p.definition.url,
         type: p.definition.type,
       })),
+    operation: type === 'Subscription' ? [...RESOURCE_OPERATIONS, ...SUBSCRIPTION_OPERATIONS] : RESOURCE_OPERATIONS,
     ...(type === 'Subscription'
       ? {
-          operation: SUBSCRIPTION_OPERATIONS,
           extension: topics.all().map((t) => ({ url: TOPIC_CANONICAL, valueCanonical: t.url })),
         }
       : {}),

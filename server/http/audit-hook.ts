@@ -11,6 +11,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The AuditEvent of a single write, stored with the version it writes (audit/write-audit.ts). */
     writeAudit?: WriteAudit;
+    /** What an operation read, when its answer does not carry the resources (whose patients go on record). */
+    auditSubjects?: Resource[];
   }
 }
 
@@ -55,8 +57,8 @@ export function writeAuditOf(services: Services, req: FastifyRequest): WriteAudi
 /** As many as one page of search results can hold. */
 const MAX_PATIENTS = 1000;
 
-/** The patients a request concerned: of the resources answered, or else of the resource sent. */
-function patientsOf(payload: unknown, body: unknown): PatientKey[] {
+/** The patients a request concerned: of the resources answered or read, or else of the resource sent. */
+function patientsOf(payload: unknown, body: unknown, subjects: Resource[] = []): PatientKey[] {
   const found = new Map<string, PatientKey>();
   const add = (resource: Resource | undefined) => {
     const key = resource && patientOf(resource);
@@ -64,6 +66,7 @@ function patientsOf(payload: unknown, body: unknown): PatientKey[] {
       found.set(JSON.stringify(key), key);
     }
   };
+  subjects.forEach(add);
   let answered: Resource | undefined;
   if (typeof payload === 'string' && payload.startsWith('{')) {
     try {
@@ -87,6 +90,7 @@ function patientsOf(payload: unknown, body: unknown): PatientKey[] {
 
 export function registerAuditHook(app: FastifyInstance, services: Services): void {
   app.decorateRequest('writeAudit', undefined);
+  app.decorateRequest('auditSubjects', undefined);
   if (!auditing(services)) {
     return;
   }
@@ -105,7 +109,7 @@ export function registerAuditHook(app: FastifyInstance, services: Services): voi
       action,
       what: typeof location === 'string' && interaction === 'create' ? location.replace(/^.*\/fhir\//, '') : what,
       query: queryOf(req.url),
-      patients: patientsOf(payload, req.body),
+      patients: patientsOf(payload, req.body, req.auditSubjects),
       status,
       reason: status >= 400 ? reasonOf(payload) : undefined,
       address: req.ip,

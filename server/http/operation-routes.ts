@@ -1,10 +1,12 @@
 import { parseSearchRequest } from '@medplum/core';
 import type { Resource, Subscription } from '@medplum/fhirtypes';
 import { authorize } from '../auth/auth-context.ts';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { eventsOperation, eventsRange, statusOperation } from '../../subscriptions/operations.ts';
 import { validateOperation } from '../fhir/operations/validate.ts';
 import { journalingAcknowledged } from '../fhir/operations/journaling-acknowledged.ts';
+import { fhirpathOperation } from '../fhir/operations/fhirpath.ts';
+import type { QueryRecord } from '../fhir/search-request.ts';
 import type { Services } from '../services.ts';
 import { requestContext, send } from './fhir-routes.ts';
 
@@ -40,6 +42,14 @@ export function registerOperationRoutes(app: FastifyInstance, services: Services
     const resource = await journalingAcknowledged(requestContext(services, req), services.repository, req.params.type, req.params.id);
     return send(reply, req, { status: 200, body: JSON.stringify(resource) });
   });
+  const fhirpath = async (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
+    const repo = services.repository(requestContext(services, req));
+    const answer = await fhirpathOperation(repo, req.params.type, req.params.id, req.query as QueryRecord);
+    req.auditSubjects = answer.subjects;
+    return send(reply, req, { status: 200, body: JSON.stringify(answer.parameters) });
+  };
+  app.get<{ Params: Params }>('/fhir/:type/$fhirpath', fhirpath);
+  app.get<{ Params: Params }>('/fhir/:type/:id/$fhirpath', fhirpath);
   registerSubscriptionOperations(app, services);
 }
 

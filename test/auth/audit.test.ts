@@ -112,6 +112,13 @@ describe('every access leaves a trace', () => {
     expect(row.audit).toBe(row.resource);
   });
 
+  test('an operation that reads resources ($fhirpath) puts their patients on record', async () => {
+    const res = await epj.fhir('GET', `Patient/$fhirpath?expression=name.family&identifier=${FNR_SYSTEM}|${syntheticFnr(1)}`);
+    expect(res.status, res.text).toBe(200);
+    const events = await auditOf(`patient=Patient/${served.id}&subtype=operation`);
+    expect(events.filter((e) => e.agent?.[0]?.who?.identifier?.value === epj.id).map((e) => e.entity?.[0]?.what?.display)).toContain('Patient');
+  });
+
   test('token issue and refusal: logins of the municipality\'s clients, refusals with the reason once the client proved who it is', async () => {
     const issued = await vendor.login();
     expect(issued).toBeTruthy();

@@ -148,11 +148,18 @@ describe('GET /fhir/metadata', () => {
 
   test('Subscription advertises $status and $events with their Backport IG definitions, and they answer', async () => {
     const subscription = capability.rest?.[0].resource?.find((r) => r.type === 'Subscription');
+    const common = [
+      ['validate', 'http://hl7.org/fhir/OperationDefinition/Resource-validate'],
+      ['fhirpath', 'https://knutepunkt.dev/fhir/OperationDefinition/fhirpath'],
+    ];
     expect(subscription?.operation?.map((o) => [o.name, o.definition])).toEqual([
+      ...common,
       ['status', 'http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/backport-subscription-status'],
       ['events', 'http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/backport-subscription-events'],
     ]);
-    expect(capability.rest?.[0].resource?.filter((r) => r.operation).map((r) => r.type)).toEqual(['Subscription']);
+    // Every other type: the operations every type answers, and no more.
+    const others = capability.rest?.[0].resource?.filter((r) => r.type !== 'Subscription') ?? [];
+    expect(others.every((r) => JSON.stringify(r.operation?.map((o) => [o.name, o.definition])) === JSON.stringify(common))).toBe(true);
     expect((await fhir.get('Subscription/$status')).status).toBe(200);
   });
 
