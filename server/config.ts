@@ -15,6 +15,8 @@ export interface Config {
   subscriptionAllowedHosts: string[];
   /** Largest request body accepted, in bytes. */
   bodyLimit: number;
+  /** A search running longer is cancelled and answered 400 too-costly (SEARCH_TIMEOUT_MS; 0: no limit). */
+  searchTimeoutMs: number;
   /** Public base URL of the FHIR API, used in Location headers and Bundle links. */
   baseUrl?: string;
   /** Apply each type's default welfare-technology profile to every write, claimed or not. */
@@ -175,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((h) => h.trim())
       .filter(Boolean),
     bodyLimit: parseInteger(env, 'BODY_LIMIT', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    searchTimeoutMs: parseInteger(env, 'SEARCH_TIMEOUT_MS', 10_000, 0, 600_000),
     baseUrl: baseUrl?.replace(/\/+$/, ''),
     defaultProfiles,
     syntheticIdentifiers,

@@ -58,7 +58,7 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
   const database = db ?? (await openDatabase(config));
   await migrate(database);
   const registry = await SearchParamRegistry.load(database);
-  const store = new ResourceStore(database, registry);
+  const store = new ResourceStore(database, registry, undefined, { searchTimeoutMs: config.searchTimeoutMs });
   const router = new FhirRouter();
   const profiles = loadProfileRegistry();
   const topics = loadTopicCatalog();

@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       subscriptionAllowedHosts: [],
       bodyLimit: 10 * 1024 * 1024,
+      searchTimeoutMs: 10_000,
       baseUrl: undefined,
       defaultProfiles: true,
       syntheticIdentifiers: false,
@@ -63,6 +64,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'Debug',
       SUBSCRIPTION_ALLOWED_HOSTS: ' a.example , b.example,,',
       BODY_LIMIT: '2048',
+      SEARCH_TIMEOUT_MS: '2500',
       BASE_URL: 'https://fhir.kommune.example/fhir//',
       DEFAULT_PROFILES: 'Off',
       SYNTHETIC_IDENTIFIERS: 'accept',
@@ -90,6 +92,7 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       subscriptionAllowedHosts: ['a.example', 'b.example'],
       bodyLimit: 2048,
+      searchTimeoutMs: 2500,
       baseUrl: 'https://fhir.kommune.example/fhir',
       defaultProfiles: false,
       syntheticIdentifiers: true,
@@ -204,6 +207,8 @@ describe('loadConfig', () => {
   test('invalid BODY_LIMIT and BASE_URL throw ConfigError naming the variable', () => {
     expect(configError({ BODY_LIMIT: '10MB' }).message).toMatch(/^BODY_LIMIT /);
     expect(configError({ BODY_LIMIT: '100' }).message).toMatch(/^BODY_LIMIT /);
+    expect(configError({ SEARCH_TIMEOUT_MS: '-1' }).message).toMatch(/^SEARCH_TIMEOUT_MS /);
+    expect(configError({ SEARCH_TIMEOUT_MS: 'soon' }).message).toMatch(/^SEARCH_TIMEOUT_MS /);
     expect(configError({ BASE_URL: 'fhir.example/fhir' }).message).toMatch(/^BASE_URL /);
     expect(configError({ BASE_URL: 'ftp://fhir.example' }).message).toMatch(/^BASE_URL /);
   });

@@ -25,7 +25,7 @@ import { FhirRepository } from '@medplum/fhir-router';
 import type { Bundle, OperationOutcome, Parameters, Reference, Resource } from '@medplum/fhirtypes';
 import { SqlState, sqlState } from '../store/db/database.ts';
 import type { StoredVersion } from '../store/read.ts';
-import type { ResourceStore } from '../store/resource-store.ts';
+import type { ResourceStore, SearchOptions } from '../store/resource-store.ts';
 import type { Validator } from '../validation/validator.ts';
 import type { WriteAudit } from '../audit/write-audit.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
@@ -287,7 +287,22 @@ export class KnutepunktRepository extends FhirRepository {
    * services or plans at all that way, since the answer would tell of patients it does not serve.
    */
   searchStore(request: SearchRequest): Promise<SearchPage> {
-    return this.store.search(request, {
+    return this.store.search(request, this.searchOptions());
+  }
+
+  /**
+   * The SQL and PostgreSQL's plan of a search, for operators: an administrator's, as it would run
+   * for them (`analyze` runs it). Others get a 403: a plan tells of data they may not see.
+   */
+  explainSearch(request: SearchRequest, analyze: boolean): Promise<{ sql: string; plan: string }> {
+    if (this.context.auth?.role !== 'admin') {
+      throw forbidden('Only an administrator client may see the plan of a search (_explain)');
+    }
+    return this.store.explain(request, this.searchOptions(), analyze);
+  }
+
+  private searchOptions(): SearchOptions {
+    return {
       ...this.context,
       mayJoin: (type) => {
         if (!permits(this.context.auth, 's', type)) {
@@ -297,7 +312,7 @@ export class KnutepunktRepository extends FhirRepository {
           throw forbidden(`A ${this.context.auth?.role} client may not chain or use _has through ${type}: search by the patient's identifier (for example patient:identifier=…)`);
         }
       },
-    });
+    };
   }
 
   /**

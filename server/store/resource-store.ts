@@ -5,9 +5,10 @@ import type { HistoryQuery, HistoryRow, HistoryScope } from './history.ts';
 import { readHistory } from './history.ts';
 import type { StoredVersion } from './read.ts';
 import { readCurrent, readVersion } from './read.ts';
-import type { Cursor, SearchPage } from './search/execute.ts';
-import { decodeCursor, executeSearch } from './search/execute.ts';
+import type { Cursor, PageOptions, SearchPage } from './search/execute.ts';
+import { decodeCursor, executeSearch, explainSearch } from './search/execute.ts';
 import { extractIndexRows } from './search/extract.ts';
+import type { SearchPlan } from './search/plan.ts';
 import { DEFAULT_COUNT, MAX_COUNT, planSearch } from './search/plan.ts';
 import type { SearchParamRegistry } from './search/registry.ts';
 import type { VersionWrite } from './write.ts';
@@ -33,18 +34,26 @@ export interface SearchOptions {
  * store of their own (store/audit): reads, history and searches of that type are answered there,
  * and only the audit log writes them.
  */
+/** Bounds on what one request may cost the database. */
+export interface StoreLimits {
+  /** A search running longer is cancelled and answered 400 too-costly; 0 for none (SEARCH_TIMEOUT_MS). */
+  searchTimeoutMs: number;
+}
+
 export class ResourceStore {
   readonly db: Database;
   readonly registry: SearchParamRegistry;
+  readonly limits: StoreLimits;
   /** Shared by a store and the stores of its transactions. */
   private readonly commitListeners: Set<() => void>;
   /** Inside a transaction: whether it has written anything, so its commit is worth announcing. */
   private wrote = false;
 
-  constructor(db: Database, registry: SearchParamRegistry, commitListeners: Set<() => void> = new Set()) {
+  constructor(db: Database, registry: SearchParamRegistry, commitListeners: Set<() => void> = new Set(), limits: StoreLimits = { searchTimeoutMs: 0 }) {
     this.db = db;
     this.registry = registry;
     this.commitListeners = commitListeners;
+    this.limits = limits;
   }
 
   /**
@@ -75,7 +84,7 @@ export class ResourceStore {
   async transaction<T>(fn: (store: ResourceStore) => Promise<T>, options?: TransactionOptions): Promise<T> {
     let wrote = false;
     const result = await this.db.transaction(async (tx) => {
-      const store = new ResourceStore(tx, this.registry, this.commitListeners);
+      const store = new ResourceStore(tx, this.registry, this.commitListeners, this.limits);
       const result = await fn(store);
       try {
         await store.flush();
@@ -203,6 +212,17 @@ export class ResourceStore {
 
   /** One page of search results; `_count` beyond the limit or a foreign cursor is a 400. */
   async search(request: SearchRequest, options: SearchOptions): Promise<SearchPage> {
+    const { plan, page } = await this.planPage(request, options);
+    return this.withinSearchLimit((db) => executeSearch(db, plan, page));
+  }
+
+  /** The SQL of one page of a search and PostgreSQL's plan for it (`analyze`: run, with timings). */
+  async explain(request: SearchRequest, options: SearchOptions, analyze: boolean): Promise<{ sql: string; plan: string }> {
+    const { plan, page } = await this.planPage(request, options);
+    return this.withinSearchLimit((db) => explainSearch(db, plan, page, analyze));
+  }
+
+  private async planPage(request: SearchRequest, options: SearchOptions): Promise<{ plan: SearchPlan; page: PageOptions }> {
     await this.flush();
     const count = request.count ?? DEFAULT_COUNT;
     if (!Number.isInteger(count) || count < 0 || count > MAX_COUNT) {
@@ -210,7 +230,39 @@ export class ResourceStore {
     }
     const plan = request.resourceType === AUDIT_EVENT ? planAuditSearch(this.registry, request, options) : planSearch(this.registry, request, options);
     const cursor: Cursor | undefined = request.cursor ? decodeCursor(request.cursor, plan.sort) : undefined;
-    return executeSearch(this.db, plan, { count, cursor, total: request.total });
+    return { plan, page: { count, cursor, total: request.total } };
+  }
+
+  /**
+   * Runs a search's statements under the time limit: PostgreSQL cancels them when it is reached
+   * and the caller gets a 400 too-costly, whatever the search. Inside a transaction (a bundle) the
+   * bundle's own statements are not limited; the embedded store (one user, no cancellation) neither.
+   */
+  private async withinSearchLimit<T>(fn: (db: Database) => Promise<T>): Promise<T> {
+    const ms = this.limits.searchTimeoutMs;
+    if (!ms || this.db.inTransaction || this.db.engine !== 'postgres') {
+      return fn(this.db);
+    }
+    try {
+      return await this.db.transaction(async (tx) => {
+        await tx.query(`SET LOCAL statement_timeout = ${Math.floor(ms)}`);
+        return fn(tx);
+      });
+    } catch (err) {
+      if (sqlState(err) === SqlState.queryCanceled) {
+        throw new OperationOutcomeError({
+          resourceType: 'OperationOutcome',
+          issue: [
+            {
+              severity: 'error',
+              code: 'too-costly',
+              details: { text: `The search ran longer than the limit of ${ms} ms and was cancelled: narrow it with more selective parameters, a smaller _count or _total=none` },
+            },
+          ],
+        });
+      }
+      throw err;
+    }
   }
 }
 

@@ -288,6 +288,16 @@ describe('municipalities never see each other\'s data', () => {
     expect((await vendorOslo.fhir('GET', `CarePlan?subject:identifier=${SERVED.system}|${SERVED.value}`)).status).toBe(200);
   });
 
+  test('the plan of a search (_explain) is an administrator\'s only', async () => {
+    expect((await epjOslo.fhir('GET', 'Patient?_explain=plan')).status).toBe(403);
+    const admin = await OAuthTestClient.register(server, { id: 'admin-oslo-explain', tenant: OSLO, role: 'admin' });
+    await admin.login();
+    const res = await admin.fhir<{ parameter?: { name: string; valueString?: string }[] }>('GET', 'Patient?_explain=plan');
+    expect(res.status, res.text).toBe(200);
+    // The plan is of the administrator's own municipality's rows.
+    expect(res.body.parameter?.find((p) => p.name === 'sql')?.valueString).toMatch(/r\.tenant = \$1/);
+  });
+
   test('the definitions the server publishes (profiles, topics) are visible to every municipality; a municipality\'s own Basic is not', async () => {
     const profile = await epjOslo.fhir<Bundle>('GET', 'StructureDefinition?url=https://knutepunkt.dev/fhir/StructureDefinition/wt-detectedissue');
     expect(profile.body.entry).toHaveLength(1);

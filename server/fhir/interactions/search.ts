@@ -1,6 +1,6 @@
-import { notFound, OperationOutcomeError } from '@medplum/core';
+import { badRequest, notFound, OperationOutcomeError } from '@medplum/core';
 import { getExtraEntries } from '@medplum/fhir-router';
-import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, Parameters, Resource } from '@medplum/fhirtypes';
 import { searchBundle } from '../bundles.ts';
 import { isKnownResourceType } from '../definitions.ts';
 import type { KnutepunktRepository } from '../repository.ts';
@@ -15,6 +15,10 @@ export async function searchInteraction(repo: KnutepunktRepository, resourceType
     throw new OperationOutcomeError(notFound);
   }
   authorize(repo.context.auth, 's', resourceType);
+  const { _explain: explain, ...rest } = query;
+  if (explain !== undefined) {
+    return explainInteraction(repo, resourceType, rest, explain);
+  }
   const request = parseSearch(resourceType, query);
   // Included resources come through the repository, so their types' scopes are checked too.
   const page = await repo.visiblePage(resourceType, await repo.searchStore(request));
@@ -32,4 +36,20 @@ export async function searchInteraction(repo: KnutepunktRepository, resourceType
     body = JSON.stringify(bundle);
   }
   return { status: 200, body };
+}
+
+/** `_explain=plan|analyze`: the search's SQL and PostgreSQL's plan for it, as a Parameters resource. */
+async function explainInteraction(repo: KnutepunktRepository, resourceType: string, query: QueryRecord, mode: string | string[] | undefined): Promise<FhirResult> {
+  if (mode !== 'plan' && mode !== 'analyze') {
+    throw new OperationOutcomeError(badRequest('_explain must be plan or analyze', '_explain'));
+  }
+  const { sql, plan } = await repo.explainSearch(parseSearch(resourceType, query), mode === 'analyze');
+  const parameters: Parameters = {
+    resourceType: 'Parameters',
+    parameter: [
+      { name: 'sql', valueString: sql },
+      { name: 'plan', valueString: plan },
+    ],
+  };
+  return { status: 200, body: JSON.stringify(parameters) };
 }

@@ -85,20 +85,14 @@ function keysetCondition(keys: OrderedKey[], values: (string | null)[], params: 
   return alternatives.length ? `(${alternatives.join(' OR ')})` : 'false';
 }
 
-/** Runs one page of a planned search with keyset paging, and the total when asked. */
-export async function executeSearch(
-  db: Database,
-  plan: SearchPlan,
-  options: { count: number; cursor?: Cursor; total?: 'none' | 'estimate' | 'accurate' }
-): Promise<SearchPage> {
-  const page: SearchPage = { rows: [], ignored: plan.ignored };
-  const whereSql = plan.where.join(' AND ');
-  if (options.total === 'accurate' || options.total === 'estimate') {
-    page.total = await countMatches(db, plan.table, whereSql, plan.params.values.slice(0, plan.whereParamCount), options.total);
-  }
-  if (options.count === 0) {
-    return page;
-  }
+export interface PageOptions {
+  count: number;
+  cursor?: Cursor;
+  total?: 'none' | 'estimate' | 'accurate';
+}
+
+/** The SQL of one page: the plan's conditions, keyset paging after the cursor, one row more than the page. */
+function pageQuery(plan: SearchPlan, options: PageOptions): { sql: string; keys: OrderedKey[]; backward: boolean } {
   const backward = options.cursor?.backward ?? false;
   // Going back, every key runs in reverse: descending becomes ascending and nulls come first.
   const keys: OrderedKey[] = plan.sort.map((k) => ({
@@ -113,7 +107,32 @@ export async function executeSearch(
   const limit = params.add(options.count + 1);
   // Cursor values leave as PostgreSQL's own text (infinity included) and come back through a cast.
   const asText = keys.map((_, i) => `q.k${i}::text AS t${i}`).join(', ');
+  const whereSql = plan.where.join(' AND ');
   const sql = `SELECT q.id, q.content, ${asText} FROM (SELECT r.id, r.content, ${select} FROM ${plan.table} r WHERE ${whereSql}) q ${after} ORDER BY ${order} LIMIT ${limit}`;
+  return { sql, keys, backward };
+}
+
+/**
+ * What PostgreSQL will do for one page (`analyze`: and what it did, by running it): the operator's
+ * view of a search, for finding the one that does not use an index.
+ */
+export async function explainSearch(db: Database, plan: SearchPlan, options: PageOptions, analyze: boolean): Promise<{ sql: string; plan: string }> {
+  const { sql } = pageQuery(plan, { ...options, count: Math.max(options.count, 1) });
+  const rows = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (${analyze ? 'ANALYZE, BUFFERS, ' : ''}FORMAT TEXT) ${sql}`, plan.params.values);
+  return { sql, plan: rows.map((r) => r['QUERY PLAN']).join('\n') };
+}
+
+/** Runs one page of a planned search with keyset paging, and the total when asked. */
+export async function executeSearch(db: Database, plan: SearchPlan, options: PageOptions): Promise<SearchPage> {
+  const page: SearchPage = { rows: [], ignored: plan.ignored };
+  if (options.total === 'accurate' || options.total === 'estimate') {
+    page.total = await countMatches(db, plan.table, plan.where.join(' AND '), plan.params.values.slice(0, plan.whereParamCount), options.total);
+  }
+  if (options.count === 0) {
+    return page;
+  }
+  const { sql, keys, backward } = pageQuery(plan, options);
+  const params = plan.params;
   const rows = await db.query<Record<string, unknown>>(sql, params.values);
   const more = rows.length > options.count;
   const pageRows = rows.slice(0, options.count).map((row) => ({
