@@ -4,6 +4,7 @@ import type { Bundle, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { historyInteraction } from '../fhir/interactions/history.ts';
 import { readInteraction } from '../fhir/interactions/read.ts';
+import { subsettingOf } from '../fhir/subsetting.ts';
 import type { FhirResult } from '../fhir/interactions/result.ts';
 import { searchInteraction } from '../fhir/interactions/search.ts';
 import { transactionInteraction } from '../fhir/interactions/transaction.ts';
@@ -46,7 +47,7 @@ export function registerFhirRoutes(app: FastifyInstance, services: Services): vo
 
   app.get<{ Params: Params }>('/fhir/:type/:id', async (req, reply) => {
     const { type, id } = req.params as Required<Params>;
-    const result = await readInteraction(services.store, context(req), type, id, undefined, services.needToKnow);
+    const result = await readInteraction(services.store, context(req), type, id, undefined, services.needToKnow, subsettingOf(req.query as QueryRecord));
     const ifNoneMatch = req.headers['if-none-match'];
     if (ifNoneMatch && ifNoneMatch.replace(/^W\//, '') === `"${result.versionId}"`) {
       return reply.header('ETag', `W/"${result.versionId}"`).code(304).send();
@@ -56,7 +57,7 @@ export function registerFhirRoutes(app: FastifyInstance, services: Services): vo
 
   app.get<{ Params: Params }>('/fhir/:type/:id/_history/:vid', async (req, reply) => {
     const { type, id, vid } = req.params as Required<Params>;
-    return send(reply, req, await readInteraction(services.store, context(req), type, id, vid, services.needToKnow));
+    return send(reply, req, await readInteraction(services.store, context(req), type, id, vid, services.needToKnow, subsettingOf(req.query as QueryRecord)));
   });
 
   app.get<{ Params: Params }>('/fhir/:type', async (req, reply) => {

@@ -6,15 +6,18 @@ import type { FhirResult } from './result.ts';
 import { authorize } from '../../auth/auth-context.ts';
 import type { NeedToKnow } from '../../auth/need-to-know.ts';
 import type { Resource } from '@medplum/fhirtypes';
+import type { Subsetting } from '../subsetting.ts';
+import { subsetContent } from '../subsetting.ts';
 
-/** read and vread: the stored text goes out as it is, with no parse and no re-serialisation. */
+/** read and vread: the stored text goes out as it is, with no parse and no re-serialisation (unless _summary or _elements ask for part of it). */
 export async function readInteraction(
   store: ResourceStore,
   context: RequestContext,
   resourceType: string,
   id: string,
   vid?: string,
-  needToKnow?: NeedToKnow
+  needToKnow?: NeedToKnow,
+  subsetting?: Subsetting
 ): Promise<FhirResult> {
   if (!isKnownResourceType(resourceType)) {
     throw new OperationOutcomeError(notFound);
@@ -37,7 +40,7 @@ export async function readInteraction(
   }
   return {
     status: 200,
-    body: stored.content,
+    body: subsetting ? subsetContent(stored.content, subsetting) : stored.content,
     versionId: String(stored.version),
     lastUpdated: stored.lastUpdated,
   };

@@ -6,6 +6,7 @@ import { isKnownResourceType } from '../definitions.ts';
 import type { KnutepunktRepository } from '../repository.ts';
 import type { QueryRecord } from '../search-request.ts';
 import { parseSearch } from '../search-request.ts';
+import { subsetContent, subsettingOf } from '../subsetting.ts';
 import type { FhirResult } from './result.ts';
 import { authorize } from '../../auth/auth-context.ts';
 
@@ -20,8 +21,12 @@ export async function searchInteraction(repo: KnutepunktRepository, resourceType
     return explainInteraction(repo, resourceType, rest, explain);
   }
   const request = parseSearch(resourceType, query);
+  const subsetting = subsettingOf(query);
   // Included resources come through the repository, so their types' scopes are checked too.
-  const page = await repo.visiblePage(resourceType, await repo.searchStore(request));
+  let page = await repo.visiblePage(resourceType, await repo.searchStore(request));
+  if (subsetting) {
+    page = { ...page, rows: page.rows.map((row) => ({ ...row, content: subsetContent(row.content, subsetting) })) };
+  }
   let body = searchBundle(request, page, repo.context.baseUrl);
   if ((request.include?.length || request.revInclude?.length) && page.rows.length > 0) {
     const bundle = JSON.parse(body) as Bundle;
