@@ -1,4 +1,4 @@
-import { badRequest, OperationOutcomeError } from '@medplum/core';
+import { badRequest, getSearchParameters, OperationOutcomeError } from '@medplum/core';
 import type { Filter, IncludeTarget, SearchRequest, SortRule } from '@medplum/core';
 import type { ResourceType } from '@medplum/fhirtypes';
 import { MAX_COUNT } from '../store/search/plan.ts';
@@ -88,11 +88,11 @@ export function parseSearch(resourceType: string, query: QueryRecord): SearchReq
         break;
       case '_include':
       case '_include:iterate':
-        request.include = [...(request.include ?? []), parseInclude(key, value)];
+        request.include = [...(request.include ?? []), ...parseInclude(key, value, resourceType, 'include')];
         break;
       case '_revinclude':
       case '_revinclude:iterate':
-        request.revInclude = [...(request.revInclude ?? []), parseInclude(key, value)];
+        request.revInclude = [...(request.revInclude ?? []), ...parseInclude(key, value, resourceType, 'revinclude')];
         break;
       default:
         if (IGNORED_RESULT_PARAMS.has(key)) {
@@ -150,15 +150,37 @@ function parseSort(value: string): SortRule[] {
   });
 }
 
-function parseInclude(key: string, value: string): IncludeTarget {
-  const [resourceType, searchParam, targetType, ...rest] = value.split(':');
-  if (!resourceType || !searchParam || rest.length > 0 || value.includes('*')) {
-    throw bad(`${key} must be Type:parameter[:TargetType]`, key.split(':')[0]);
+/**
+ * `Type:parameter[:TargetType]`, with `*` for every reference parameter: `_include=*` follows all of
+ * the searched type's references, `_include=Type:*` and `_revinclude=Type:*` all of Type's (for
+ * _revinclude those that can point at the searched type). A bare `_revinclude=*` would search every
+ * type and is refused.
+ */
+function parseInclude(key: string, value: string, searched: string, kind: 'include' | 'revinclude'): IncludeTarget[] {
+  const iterate = key.endsWith(':iterate') ? { modifier: 'iterate' as const } : {};
+  if (value === '*' && kind === 'include') {
+    return referenceParams(searched).map((searchParam) => ({ resourceType: searched, searchParam, ...iterate }));
   }
-  return {
-    resourceType,
-    searchParam,
-    ...(targetType ? { targetType } : {}),
-    ...(key.endsWith(':iterate') ? { modifier: 'iterate' as const } : {}),
-  };
+  const [resourceType, searchParam, targetType, ...rest] = value.split(':');
+  if (!resourceType || !searchParam || rest.length > 0 || resourceType === '*' || (searchParam === '*' && targetType)) {
+    throw bad(`${key} must be Type:parameter[:TargetType] or Type:*`, key.split(':')[0]);
+  }
+  if (searchParam === '*') {
+    const params = referenceParams(resourceType).filter((code) => kind === 'include' || targetsOf(resourceType, code).includes(searched));
+    if (params.length === 0) {
+      throw bad(`${key}=${value}: ${resourceType} has no reference parameter${kind === 'revinclude' ? ` that can point at ${searched}` : ''}`, key.split(':')[0]);
+    }
+    return params.map((code) => ({ resourceType, searchParam: code, ...iterate }));
+  }
+  return [{ resourceType, searchParam, ...(targetType ? { targetType } : {}), ...iterate }];
+}
+
+function referenceParams(resourceType: string): string[] {
+  return Object.entries(getSearchParameters(resourceType) ?? {})
+    .filter(([code, p]) => p.type === 'reference' && !code.startsWith('_'))
+    .map(([code]) => code);
+}
+
+function targetsOf(resourceType: string, code: string): string[] {
+  return (getSearchParameters(resourceType)?.[code]?.target ?? []) as string[];
 }

@@ -1,4 +1,4 @@
-import type { Bundle, BundleEntry, Observation, OperationOutcome, Patient } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, Observation, OperationOutcome, Organization, Patient } from '@medplum/fhirtypes';
 import { describe, expect, test } from 'vitest';
 import { useTestServer } from '../support/server.ts';
 import { link, matchIds, newKey, Searcher } from './helpers.ts';
@@ -145,6 +145,31 @@ describe('_include and _revinclude', () => {
     await fhir.create(observation(key));
     const res = await search.get('Observation', `${key.param}&_include=Observation:shoe-size`);
     expect(res.status).toBe(400);
+  });
+
+  test(':iterate follows the included resources\' references too; without it one level only', async () => {
+    const key = newKey();
+    const org = await fhir.create<Organization>({ resourceType: 'Organization', name: 'Iterasjon kommune' });
+    const patient = await fhir.create<Patient>({ resourceType: 'Patient', managingOrganization: { reference: `Organization/${org.id}` } });
+    await fhir.create(observation(key, `Patient/${patient.id}`));
+    const included = async (query: string) =>
+      ((await search.get('Observation', `${key.param}&${query}`)).body.entry ?? [])
+        .filter((e) => e.search?.mode === 'include')
+        .map((e) => `${e.resource?.resourceType}/${e.resource?.id}`)
+        .sort();
+    expect(await included('_include=Observation:subject&_include=Patient:organization')).toEqual([`Patient/${patient.id}`]);
+    expect(await included('_include=Observation:subject&_include:iterate=Patient:organization')).toEqual([`Organization/${org.id}`, `Patient/${patient.id}`]);
+    // * is every reference parameter of the type.
+    expect(await included('_include=*&_include:iterate=Patient:*')).toEqual([`Organization/${org.id}`, `Patient/${patient.id}`]);
+    expect(await included('_include=Observation:*')).toEqual([`Patient/${patient.id}`]);
+    const rev = await search.get('Patient', `_id=${patient.id}&_revinclude=Observation:*`);
+    expect((rev.body.entry ?? []).filter((e) => e.search?.mode === 'include').map((e) => e.resource?.resourceType)).toEqual(['Observation']);
+  });
+
+  test('_revinclude=* (every type) and wildcards of types without references are 400s', async () => {
+    expect((await search.get('Patient', '_revinclude=*')).status).toBe(400);
+    expect((await search.get('Patient', '_revinclude=Binary:*')).status).toBe(400);
+    expect((await search.get('Patient', '_include=*:subject')).status).toBe(400);
   });
 
   test('_include on an empty result gives an empty bundle', async () => {
