@@ -387,3 +387,48 @@ describe('quantity (Observation.valueQuantity)', () => {
     await search.expect400('Observation', `value-quantity=${enc('abc||mmol/L')}`);
   });
 });
+
+describe('quantity: UCUM units are converted, so equal quantities in other units match', () => {
+  let key: Key;
+  const ids: Record<string, string> = {};
+  const ucum = 'http://unitsofmeasure.org';
+  beforeAll(async () => {
+    key = newKey();
+    const make = async (name: string, value: number, code: string) => {
+      ids[name] = (await fhir.create(observation(key, { valueQuantity: { value, unit: code, system: ucum, code } }))).id;
+    };
+    await make('mmol7', 7, 'mmol/L');
+    await make('umol7000', 7000, 'umol/L');
+    await make('mol0007', 0.007, 'mol/L');
+    await make('mg126', 126, 'mg/dL');
+    await make('cel37', 37, 'Cel');
+    await make('degF986', 98.6, '[degF]');
+    await make('kg1', 1, 'kg');
+    await make('g1000', 1000, 'g');
+    await make('lb', 2.2046, '[lb_av]');
+  });
+
+  const q = (v: string) => `${key.param}&value-quantity=${enc(v)}`;
+
+  test('7 mmol/L finds 7000 umol/L and 0.007 mol/L; the precision of the value searched for still rules', async () => {
+    await search.expectIds('Observation', q(`7|${ucum}|mmol/L`), [ids.mmol7, ids.umol7000, ids.mol0007]);
+    // 7000 umol/L is precise to 0.5 umol/L: 7 mmol/L (6.5 to 7.5 mmol/L) is not within it.
+    await search.expectIds('Observation', q(`7000|${ucum}|umol/L`), [ids.umol7000]);
+    await search.expectIds('Observation', q(`gt6.9|${ucum}|mmol/L`), [ids.mmol7, ids.umol7000, ids.mol0007]);
+    await search.expectIds('Observation', q(`lt7000|${ucum}|umol/L`), []);
+  });
+
+  test('mass, and temperature with its offset; another dimension never matches', async () => {
+    await search.expectIds('Observation', q(`1|${ucum}|kg`), [ids.kg1, ids.g1000, ids.lb]);
+    await search.expectIds('Observation', q(`1000|${ucum}|g`), [ids.g1000, ids.lb]);
+    await search.expectIds('Observation', q(`37|${ucum}|Cel`), [ids.cel37, ids.degF986]);
+    await search.expectIds('Observation', q(`126|${ucum}|mmol/L`), []);
+  });
+
+  test('without a system, values compare as written: 1 kg is not 1000', async () => {
+    await search.expectIds('Observation', q('1000'), [ids.g1000]);
+    await search.expectIds('Observation', q('1000||kg'), []);
+    const sorted = await search.ids('Observation', `${key.param}&code=2345-7&_sort=value-quantity&_count=20`);
+    expect(sorted[0]).toBe(ids.mol0007); // 0.007, by its written value, not its canonical one
+  });
+});

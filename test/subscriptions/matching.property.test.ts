@@ -76,7 +76,7 @@ const observationArb: fc.Arbitrary<Observation> = fc
     effective: maybe(pick(dates)),
     period: maybe(fc.tuple(maybe(pick(dates)), maybe(pick(dates)))),
     value: maybe(pick(numbers)),
-    unit: maybe(pick(['mmHg', 'mmol/L', '/min'])),
+    unit: maybe(pick(['mmHg', 'kPa', 'mmol/L', 'umol/L', '/min'])),
     unitSystem: fc.boolean(),
     tag: maybe(pick(tags)),
     profile: maybe(pick(profiles)),
@@ -139,7 +139,7 @@ const observationFilter: fc.Arbitrary<string> = fc.oneof(
   pick([...patients, 'a', 'b']).chain((v) => pick(['subject', 'patient']).map((k) => encode(k, v))),
   fc.tuple(datePrefix, pick(dates)).map(([p, d]) => encode('date', p + d)),
   fc
-    .tuple(numberPrefix, pick(numbers), pick(['', `|${UCUM}|mmHg`, '||mmol/L', `|${UCUM}|`]))
+    .tuple(numberPrefix, pick(numbers), pick(['', `|${UCUM}|mmHg`, `|${UCUM}|kPa`, `|${UCUM}|mmol/L`, '||mmol/L', `|${UCUM}|`]))
     .map(([p, n, unit]) => encode('value-quantity', p + n + unit)),
   pick(tags).map((v) => encode('_tag', v)),
   pick([...profiles, 'https://knutepunkt.dev/fhir']).chain((v) => pick(['_profile', '_profile:below']).map((k) => encode(k, v))),

@@ -10,6 +10,7 @@ import type {
 } from './conditions.ts';
 import type { IndexRows } from './extract.ts';
 import { NEG_INFINITY, POS_INFINITY } from './values.ts';
+import { CANONICAL_UCUM } from './ucum.ts';
 
 /**
  * Conditions (conditions.ts) evaluated over the index rows of one resource version, for
@@ -190,6 +191,9 @@ function numberHolds(test: NumberTest, lowText: string, highText: string): boole
 }
 
 function quantityHolds(test: QuantityTest, row: IndexRows['quantity'][number]): boolean {
+  if (row.s === CANONICAL_UCUM) {
+    return !!test.canonical && row.c === test.canonical.code && numberHolds(test.canonical.number, row.l, row.h);
+  }
   if ((test.system && row.s !== test.system) || (test.code && row.c !== test.code)) {
     return false;
   }

@@ -13,6 +13,7 @@ import { badRequest, OperationOutcomeError } from '@medplum/core';
 import type { SqlParams } from './sql.ts';
 import { escapeLike } from './sql.ts';
 import { visibleTenants } from '../tenants.ts';
+import { CANONICAL_UCUM } from './ucum.ts';
 
 /**
  * Conditions (conditions.ts) as SQL over a resource row (alias `r`, or the alias of a chain's link)
@@ -247,9 +248,16 @@ function quantitySql(test: QuantityTest, params: SqlParams): string {
   const parts = [numberSql(test.number, params)];
   if (test.system) {
     parts.push(`x.system = ${params.add(test.system)}`);
+  } else {
+    parts.push(`x.system IS DISTINCT FROM ${params.add(CANONICAL_UCUM)}`); // values as written only
   }
   if (test.code) {
     parts.push(`x.code = ${params.add(test.code)}`);
   }
-  return `(${parts.join(' AND ')})`;
+  const own = `(${parts.join(' AND ')})`;
+  if (!test.canonical) {
+    return own;
+  }
+  const canonical = `(x.system = ${params.add(CANONICAL_UCUM)} AND x.code = ${params.add(test.canonical.code)} AND ${numberSql(test.canonical.number, params)})`;
+  return `(${own} OR ${canonical})`;
 }

@@ -4,6 +4,7 @@ import type { IndexedParam, IndexTable, SearchParamRegistry } from './registry.t
 import { splitOr, splitUnescaped, unescapeValue } from './sql.ts';
 import type { DateRange } from './values.ts';
 import { dateRange, normalizeString, numberRange } from './values.ts';
+import { canonicalUnit, UCUM } from './ucum.ts';
 
 /**
  * What one search filter means, parsed once and independent of how it is answered: search renders
@@ -46,6 +47,8 @@ export interface QuantityTest {
   number: NumberTest;
   system?: string;
   code?: string;
+  /** For a UCUM value: the same value in canonical units, compared with the canonical rows (ucum.ts). */
+  canonical?: { code: string; number: NumberTest };
 }
 
 /** Alternatives of one filter on an index table (comma-separated values are ORed). */
@@ -351,5 +354,17 @@ function quantityTest(filter: Filter, value: string): QuantityTest {
   if (parts.length !== 1 && parts.length !== 3) {
     throw invalid(filter, 'a quantity is [prefix]number[|system|code]');
   }
-  return { number: numberTest(filter, parts[0]), system: parts[1] || undefined, code: parts[2] || undefined };
+  const number = numberTest(filter, parts[0]);
+  const system = parts[1] || undefined;
+  const code = parts[2] || undefined;
+  const unit = system === UCUM && code ? canonicalUnit(code) : undefined;
+  const canonical = unit && {
+    code: unit.code,
+    number: {
+      prefix: number.prefix,
+      range: { low: unit.convert(Number(number.range.low)), high: unit.convert(Number(number.range.high)) },
+      exact: unit.convert(Number(number.exact)),
+    },
+  };
+  return { number, system, code, ...(canonical ? { canonical } : {}) };
 }

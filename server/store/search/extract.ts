@@ -15,6 +15,7 @@ import type {
 } from '@medplum/fhirtypes';
 import type { IndexedParam, SearchParamRegistry } from './registry.ts';
 import { dateRange, NEG_INFINITY, normalizeString, numberRange, POS_INFINITY } from './values.ts';
+import { CANONICAL_UCUM, canonicalUnit, UCUM } from './ucum.ts';
 
 /** The index rows of one resource, one array per index table, ready to insert as JSON. */
 export interface IndexRows {
@@ -248,6 +249,11 @@ function addQuantity(rows: IndexRows, p: number, quantity: Quantity): void {
   const range = numberRange(String(quantity.value));
   if (range) {
     rows.quantity.push({ p, s: quantity.system ?? null, c: quantity.code ?? quantity.unit ?? null, l: range.low, h: range.high });
+    // A UCUM quantity is found in other units of its dimension through its canonical row (ucum.ts).
+    const canonical = quantity.system === UCUM && quantity.code ? canonicalUnit(quantity.code) : undefined;
+    if (canonical) {
+      rows.quantity.push({ p, s: CANONICAL_UCUM, c: canonical.code, l: canonical.convert(Number(range.low)), h: canonical.convert(Number(range.high)) });
+    }
   }
 }
 

@@ -6,6 +6,7 @@ import { joinedTypes, parseCondition } from './conditions.ts';
 import type { SearchParamRegistry } from './registry.ts';
 import { visibleTenants } from '../tenants.ts';
 import { SqlParams } from './sql.ts';
+import { CANONICAL_UCUM } from './ucum.ts';
 
 export const DEFAULT_COUNT = 20;
 export const MAX_COUNT = 1000;
@@ -117,8 +118,10 @@ function sortKeys(registry: SearchParamRegistry, request: SearchRequest, params:
       throw new OperationOutcomeError(badRequest(`Cannot sort ${request.resourceType} by "${rule.code}"`, '_sort'));
     }
     const aggregate = rule.descending ? column.desc : column.asc;
+    // A quantity sorts by its value as written, not by its canonical row (ucum.ts).
+    const own = param.table === 'quantity' ? ` AND s.system IS DISTINCT FROM ${params.add(CANONICAL_UCUM)}` : '';
     keys.push({
-      expression: `(SELECT ${aggregate} FROM idx_${param.table} s WHERE s.rkey = r.rkey AND s.param = ${params.add(param.id)})`,
+      expression: `(SELECT ${aggregate} FROM idx_${param.table} s WHERE s.rkey = r.rkey AND s.param = ${params.add(param.id)}${own})`,
       descending: !!rule.descending,
       cast: column.cast,
     });
