@@ -61,6 +61,7 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
   const store = new ResourceStore(database, registry, undefined, { searchTimeoutMs: config.searchTimeoutMs });
   const router = new FhirRouter();
   const profiles = loadProfileRegistry();
+  registry.codeSets = profiles.terminology;
   const topics = loadTopicCatalog();
   // A Subscription must also be able to deliver (subscriptions/admission.ts), on write and in $validate.
   const admission = { allowedHosts: config.subscriptionAllowedHosts, registry, topics, baseUrl: config.baseUrl };

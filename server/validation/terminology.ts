@@ -59,6 +59,48 @@ export class Terminology {
     return codes === 'any' || codes.has(code) ? 'member' : 'not-member';
   }
 
+  /**
+   * The codes of a value set, system by system (`'any'`: every code of that system), for `:in`
+   * searches; undefined when it is not held or cannot be expanded.
+   */
+  codeSet(valueSetUrl: string): ReadonlyMap<string, ReadonlySet<string> | 'any'> | undefined {
+    return this.expand(stripVersion(valueSetUrl), new Set());
+  }
+
+  /** The code and every code below it in its code system (is-a), for `:below`; undefined when not held. */
+  descendants(system: string, code: string): string[] | undefined {
+    const tree = this.hierarchy(system);
+    if (!tree.has(code)) {
+      return undefined;
+    }
+    const out = new Set<string>();
+    const visit = (c: string) => {
+      if (!out.has(c)) {
+        out.add(c);
+        (tree.get(c) ?? []).forEach(visit);
+      }
+    };
+    visit(code);
+    return [...out];
+  }
+
+  /** The code and every code above it in its code system, for `:above`; undefined when not held. */
+  ancestors(system: string, code: string): string[] | undefined {
+    const tree = this.hierarchy(system);
+    if (!tree.has(code)) {
+      return undefined;
+    }
+    const out = [code];
+    for (let i = 0; i < out.length; i++) {
+      for (const [parent, children] of tree) {
+        if (children.includes(out[i]) && !out.includes(parent)) {
+          out.push(parent);
+        }
+      }
+    }
+    return out;
+  }
+
   /** The code systems a value set draws from (empty when it cannot be expanded). */
   systemsOf(valueSetUrl: string): string[] {
     return [...(this.expand(stripVersion(valueSetUrl), new Set())?.keys() ?? [])];

@@ -147,6 +147,11 @@ function tokenTerms(param: IndexedParam, code: string, test: TokenTest): string[
   if (test.kind === 'text') {
     throw notHere(param, ':text');
   }
+  if (test.kind === 'set') {
+    return [...test.codes].flatMap(([system, codes]) =>
+      codes === 'any' ? [term(code, TERM.system, system)] : [...codes].map((c) => term(code, TERM.systemCode, system, c))
+    );
+  }
   if (test.code === undefined) {
     return test.system ? [term(code, TERM.system, test.system)] : [];
   }

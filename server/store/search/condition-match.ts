@@ -114,6 +114,16 @@ function tokenHolds(test: TokenTest, row: IndexRows['token'][number]): boolean {
   if (test.kind === 'text') {
     return row.d !== null && row.d.toLowerCase().includes(test.text.toLowerCase());
   }
+  if (test.kind === 'set') {
+    if (row.c === null) {
+      return false;
+    }
+    if (row.s === null) {
+      return [...test.codes.values()].some((codes) => codes !== 'any' && codes.has(row.c as string)); // as condition-sql.ts
+    }
+    const codes = test.codes.get(row.s);
+    return codes !== undefined && (codes === 'any' || codes.has(row.c));
+  }
   if (test.code !== undefined && row.c !== test.code) {
     return false;
   }

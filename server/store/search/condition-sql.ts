@@ -178,6 +178,17 @@ function tokenSql(test: TokenTest, params: SqlParams): string {
   if (test.kind === 'text') {
     return `x.display ILIKE ${params.add(`%${escapeLike(test.text)}%`)}`;
   }
+  if (test.kind === 'set') {
+    const systems = [...test.codes].map(([system, codes]) =>
+      codes === 'any' ? `x.system = ${params.add(system)}` : `(x.system = ${params.add(system)} AND x.code = ANY(${params.add([...codes])}::text[]))`
+    );
+    // A `code` element (Patient.gender) is stored without its system, which its binding implies.
+    const bare = setCodes(test.codes);
+    if (bare.length) {
+      systems.push(`(x.system IS NULL AND x.code = ANY(${params.add(bare)}::text[]))`);
+    }
+    return systems.length ? `(${systems.join(' OR ')})` : 'false';
+  }
   const parts: string[] = [];
   if (test.code !== undefined) {
     parts.push(`x.code = ${params.add(test.code)}`);
@@ -188,6 +199,11 @@ function tokenSql(test: TokenTest, params: SqlParams): string {
     parts.push(`x.system = ${params.add(test.system)}`);
   }
   return `(${parts.join(' AND ')})`;
+}
+
+/** Every code a value set enumerates, whatever its system. */
+function setCodes(codes: ReadonlyMap<string, ReadonlySet<string> | 'any'>): string[] {
+  return [...new Set([...codes.values()].flatMap((c) => (c === 'any' ? [] : [...c])))];
 }
 
 function stringSql(test: StringTest, params: SqlParams): string {

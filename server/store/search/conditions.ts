@@ -28,6 +28,8 @@ export interface NumberTest extends RangeTest {
 
 export type TokenTest =
   | { kind: 'text'; text: string }
+  /** `:in` / `:not-in`: a code of the value set; `'any'`: any code of that system. */
+  | { kind: 'set'; codes: ReadonlyMap<string, ReadonlySet<string> | 'any'> }
   /** `system` undefined: any system; null: no system (`|code`). `code` undefined: any code (`system|`). */
   | { kind: 'code'; system?: string | null; code?: string };
 
@@ -145,7 +147,8 @@ export function parseCondition(
     }
     return { kind: 'missing', param, missing: filter.value === 'true' };
   }
-  return { kind: 'index', param, negate: param.table === 'token' && filter.operator === 'not', ...indexTests(param.table, filter, baseUrl) };
+  const negate = param.table === 'token' && (filter.operator === 'not' || filter.operator === 'not-in');
+  return { kind: 'index', param, negate, ...indexTests(registry, param.table, filter, baseUrl) };
 }
 
 function linkCount(code: string): number {
@@ -232,12 +235,20 @@ function hasCondition(registry: SearchParamRegistry, resourceType: string, filte
   return { kind: 'has', type, param, inner };
 }
 
-function indexTests(table: IndexTable, filter: Filter, baseUrl: string | undefined): IndexTests {
+const TOKEN_MODIFIERS = new Set(['eq', 'not', 'text', 'in', 'not-in', 'below', 'above']);
+
+function indexTests(registry: SearchParamRegistry, table: IndexTable, filter: Filter, baseUrl: string | undefined): IndexTests {
   const values = splitOr(filter.value);
   switch (table) {
     case 'token':
-      if (filter.operator !== 'eq' && filter.operator !== 'not' && filter.operator !== 'text') {
+      if (!TOKEN_MODIFIERS.has(filter.operator)) {
         throw invalid(filter, `modifier :${filter.operator} is not supported on token parameters`);
+      }
+      if (filter.operator === 'in' || filter.operator === 'not-in') {
+        return { table, tests: values.map((v) => valueSetTest(registry, filter, unescapeValue(v))) };
+      }
+      if (filter.operator === 'below' || filter.operator === 'above') {
+        return { table, tests: values.map((v) => hierarchyTest(registry, filter, v)) };
       }
       return { table, tests: values.map((v) => tokenTest(filter, v)) };
     case 'string':
@@ -283,6 +294,29 @@ function numberTest(filter: Filter, value: string): NumberTest {
     throw invalid(filter, `"${rest}" is not a number`);
   }
   return { prefix, range, exact: rest };
+}
+
+/** `:in=<value set url>`: the codes of a value set this server holds. */
+function valueSetTest(registry: SearchParamRegistry, filter: Filter, url: string): TokenTest {
+  const codes = registry.codeSets?.codeSet(url);
+  if (!codes) {
+    throw invalid(filter, `the value set ${url} is not held here or cannot be expanded`);
+  }
+  return { kind: 'set', codes };
+}
+
+/** `:below=system|code` (the code and those it subsumes) and `:above=system|code` (and those above it), in code systems held here. */
+function hierarchyTest(registry: SearchParamRegistry, filter: Filter, value: string): TokenTest {
+  const parts = splitUnescaped(value, '|').map(unescapeValue);
+  if (parts.length !== 2 || !parts[0] || !parts[1]) {
+    throw invalid(filter, `:${filter.operator} takes system|code`);
+  }
+  const [system, code] = parts;
+  const codes = filter.operator === 'below' ? registry.codeSets?.descendants(system, code) : registry.codeSets?.ancestors(system, code);
+  if (!codes) {
+    throw invalid(filter, `${system}|${code} is not a code of a code system held here`);
+  }
+  return { kind: 'set', codes: new Map([[system, new Set(codes)]]) };
 }
 
 function tokenTest(filter: Filter, value: string): TokenTest {

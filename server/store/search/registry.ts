@@ -49,8 +49,17 @@ const TABLE_BY_TYPE: Record<string, IndexTable> = {
  * The search parameters of every resource type with their database ids. Only HL7 base
  * parameters are taken from Medplum's definitions (Medplum adds its own, such as `_project`).
  */
+/** The terminology token searches with :in, :not-in, :below and :above consult (validation/terminology.ts). */
+export interface CodeSets {
+  codeSet(valueSetUrl: string): ReadonlyMap<string, ReadonlySet<string> | 'any'> | undefined;
+  descendants(system: string, code: string): string[] | undefined;
+  ancestors(system: string, code: string): string[] | undefined;
+}
+
 export class SearchParamRegistry {
   private readonly byType = new Map<string, Map<string, IndexedParam>>();
+  /** Value sets and code hierarchies for terminology modifiers; without them those modifiers are a 400. */
+  codeSets?: CodeSets;
 
   /** Loads the definitions and makes sure each parameter has an id in `search_param`. */
   static async load(db: Database): Promise<SearchParamRegistry> {
