@@ -38,8 +38,14 @@ const INDEX_INSERTS: { table: string; columns: string; select: string; record: s
     select: 'x.s, x.c, x.l::numeric, x.h::numeric',
     record: 'p int, s text, c text, l text, h text',
   },
+  {
+    table: 'idx_composite',
+    columns: 'a_system, a_code, a_display, b_system, b_code, b_display, b_low, b_high, b_dlow, b_dhigh, b_norm, b_exact, b_target_type, b_target_id, b_url',
+    select: 'x."as", x.ac, x.ad, x.bs, x.bc, x.bd, x.bl::numeric, x.bh::numeric, x.bdl::timestamptz, x.bdh::timestamptz, x.bn, x.be, x.btt, x.bti, x.bu',
+    record: 'p int, "as" text, ac text, ad text, bs text, bc text, bd text, bl text, bh text, bdl text, bdh text, bn text, be text, btt text, bti text, bu text',
+  },
 ];
-const INDEX_KEYS: (keyof IndexRows)[] = ['token', 'string', 'date', 'reference', 'uri', 'number', 'quantity'];
+const INDEX_KEYS: (keyof IndexRows)[] = ['token', 'string', 'date', 'reference', 'uri', 'number', 'quantity', 'composite'];
 
 /**
  * One statement writes any number of versions: the current rows (upsert), the history rows, the

@@ -66,6 +66,8 @@ const VALID_VALUE: Record<string, string> = {
   uri: 'http://example.org/fhir/ValueSet/abc',
   number: 'gt0.5',
   quantity: 'le5.4|http://unitsofmeasure.org|mg',
+  // A second part every composite reads: a token, a string, a reference id, a number and a year.
+  composite: 'http://example.org/codes|abc$2020',
 };
 
 describe('GET /fhir/metadata', () => {
@@ -190,12 +192,13 @@ describe('GET /fhir/metadata', () => {
     }
   });
 
-  test('parameter types the store cannot answer (composite, special) are not advertised', () => {
-    expect(param('Observation', 'code-value-quantity')).toBeUndefined();
-    expect(param('Observation', 'combo-code-value-quantity')).toBeUndefined();
+  test('composites of a token and a value are advertised; what the store cannot answer (special, composites of other kinds) is not', () => {
+    expect(param('Observation', 'code-value-quantity')?.type).toBe('composite');
+    expect(param('Observation', 'combo-code-value-quantity')?.type).toBe('composite');
     expect(param('Location', 'near')).toBeUndefined();
+    // Its second part is a Range or a Quantity: not a kind a composite pair holds.
+    expect(param('Questionnaire', 'context-type-quantity')?.type ?? 'composite').toBe('composite');
     const kinds = new Set((capability.rest?.[0].resource ?? []).flatMap((r) => (r.searchParam ?? []).map((p) => p.type)));
-    expect(kinds.has('composite')).toBe(false);
     expect(kinds.has('special')).toBe(false);
   });
 

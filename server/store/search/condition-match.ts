@@ -1,4 +1,5 @@
 import type {
+  CompositePart,
   Condition,
   NumberTest,
   QuantityTest,
@@ -8,7 +9,7 @@ import type {
   TokenTest,
   UriTest,
 } from './conditions.ts';
-import type { IndexRows } from './extract.ts';
+import type { CompositeRow, IndexRows } from './extract.ts';
 import { NEG_INFINITY, POS_INFINITY } from './values.ts';
 import { CANONICAL_UCUM } from './ucum.ts';
 
@@ -72,6 +73,26 @@ function indexRowMatches(condition: Condition & { kind: 'index' }, rows: IndexRo
       return rows.number.some((row) => row.p === p && condition.tests.some((t) => numberHolds(t, row.l, row.h)));
     case 'quantity':
       return rows.quantity.some((row) => row.p === p && condition.tests.some((t) => quantityHolds(t, row)));
+    case 'composite':
+      return rows.composite.some(
+        (row) => row.p === p && condition.tests.some((t) => tokenHolds(t.first, { p, s: row.as, c: row.ac, d: row.ad }) && compositePartHolds(t.second, row, now))
+      );
+  }
+}
+
+/** The second part of a composite pair, read from its b columns as condition-sql.ts reads them. */
+function compositePartHolds(part: CompositePart, row: CompositeRow, now: number): boolean {
+  switch (part.table) {
+    case 'token':
+      return tokenHolds(part.test, { p: row.p, s: row.bs, c: row.bc, d: row.bd });
+    case 'string':
+      return row.bn !== null && row.be !== null && stringHolds(part.test, { p: row.p, n: row.bn, e: row.be });
+    case 'date':
+      return row.bdl !== null && row.bdh !== null && rangeHolds(part.test, instant(row.bdl), instant(row.bdh), now);
+    case 'reference':
+      return referenceHolds(part.test, { p: row.p, t: row.btt, i: row.bti, u: row.bu, is: row.bs, iv: row.bc });
+    case 'quantity':
+      return row.bl !== null && row.bh !== null && quantityHolds(part.test, { p: row.p, s: row.bs, c: row.bc, l: row.bl, h: row.bh });
   }
 }
 

@@ -1,4 +1,5 @@
 import type {
+  CompositePart,
   Condition,
   NumberTest,
   QuantityTest,
@@ -33,6 +34,14 @@ export interface SqlContext {
   /** Its resource type (what `_has` references must point at). */
   resourceType?: string;
 }
+
+/** A logical index column (`code`, `low`) as SQL; own tables are alias `x`, a composite's parts its a_/b_ columns. */
+type Columns = (column: string) => string;
+const own: Columns = (column) => `x.${column}`;
+const compositeFirst: Columns = (column) => `x.a_${column}`;
+/** The second part of a composite: dates have columns of their own (timestamptz, not numeric). */
+const compositeSecond = (table: string): Columns => (column) =>
+  table === 'date' && (column === 'low' || column === 'high') ? `x.b_d${column}` : column.startsWith('ident_') ? `x.b_${column === 'ident_system' ? 'system' : 'code'}` : `x.b_${column}`;
 
 /** Types whose rows are not in the resource and index tables, so no chain can go through them. */
 const NOT_CHAINABLE = new Set(['AuditEvent']);
@@ -123,6 +132,24 @@ function indexAlternatives(condition: Condition & { kind: 'index' }, params: Sql
       return condition.tests.map((t) => numberSql(t, params));
     case 'quantity':
       return condition.tests.map((t) => quantitySql(t, params));
+    case 'composite':
+      return condition.tests.map((t) => `(${tokenSql(t.first, params, compositeFirst)} AND ${compositePartSql(t.second, params)})`);
+  }
+}
+
+function compositePartSql(part: CompositePart, params: SqlParams): string {
+  const x = compositeSecond(part.table);
+  switch (part.table) {
+    case 'token':
+      return tokenSql(part.test, params, x);
+    case 'string':
+      return stringSql(part.test, params, x);
+    case 'date':
+      return rangeSql(part.test, x('low'), x('high'), params, 'timestamptz');
+    case 'reference':
+      return referenceSql(part.test, params, x);
+    case 'quantity':
+      return quantitySql(part.test, params, x);
   }
 }
 
@@ -174,29 +201,29 @@ function rangeSql(test: RangeTest, low: string, high: string, params: SqlParams,
   }
 }
 
-function tokenSql(test: TokenTest, params: SqlParams): string {
+function tokenSql(test: TokenTest, params: SqlParams, x: Columns = own): string {
   if (test.kind === 'text') {
-    return `x.display ILIKE ${params.add(`%${escapeLike(test.text)}%`)}`;
+    return `${x('display')} ILIKE ${params.add(`%${escapeLike(test.text)}%`)}`;
   }
   if (test.kind === 'set') {
     const systems = [...test.codes].map(([system, codes]) =>
-      codes === 'any' ? `x.system = ${params.add(system)}` : `(x.system = ${params.add(system)} AND x.code = ANY(${params.add([...codes])}::text[]))`
+      codes === 'any' ? `${x('system')} = ${params.add(system)}` : `(${x('system')} = ${params.add(system)} AND ${x('code')} = ANY(${params.add([...codes])}::text[]))`
     );
     // A `code` element (Patient.gender) is stored without its system, which its binding implies.
     const bare = setCodes(test.codes);
     if (bare.length) {
-      systems.push(`(x.system IS NULL AND x.code = ANY(${params.add(bare)}::text[]))`);
+      systems.push(`(${x('system')} IS NULL AND ${x('code')} = ANY(${params.add(bare)}::text[]))`);
     }
     return systems.length ? `(${systems.join(' OR ')})` : 'false';
   }
   const parts: string[] = [];
   if (test.code !== undefined) {
-    parts.push(`x.code = ${params.add(test.code)}`);
+    parts.push(`${x('code')} = ${params.add(test.code)}`);
   }
   if (test.system === null) {
-    parts.push('x.system IS NULL');
+    parts.push(`${x('system')} IS NULL`);
   } else if (test.system !== undefined) {
-    parts.push(`x.system = ${params.add(test.system)}`);
+    parts.push(`${x('system')} = ${params.add(test.system)}`);
   }
   return `(${parts.join(' AND ')})`;
 }
@@ -206,37 +233,37 @@ function setCodes(codes: ReadonlyMap<string, ReadonlySet<string> | 'any'>): stri
   return [...new Set([...codes.values()].flatMap((c) => (c === 'any' ? [] : [...c])))];
 }
 
-function stringSql(test: StringTest, params: SqlParams): string {
+function stringSql(test: StringTest, params: SqlParams, x: Columns = own): string {
   switch (test.mode) {
     case 'prefix':
-      return `x.norm LIKE ${params.add(`${escapeLike(test.norm)}%`)}`;
+      return `${x('norm')} LIKE ${params.add(`${escapeLike(test.norm)}%`)}`;
     case 'contains':
-      return `x.norm LIKE ${params.add(`%${escapeLike(test.norm)}%`)}`;
+      return `${x('norm')} LIKE ${params.add(`%${escapeLike(test.norm)}%`)}`;
     case 'exact':
-      return `x.exact = ${params.add(test.text)}`;
+      return `${x('exact')} = ${params.add(test.text)}`;
   }
 }
 
-function referenceSql(test: ReferenceTest, params: SqlParams): string {
+function referenceSql(test: ReferenceTest, params: SqlParams, x: Columns = own): string {
   switch (test.kind) {
     case 'identifier': {
       const parts: string[] = [];
       if (test.value !== undefined) {
-        parts.push(`x.ident_value = ${params.add(test.value)}`);
+        parts.push(`${x('ident_value')} = ${params.add(test.value)}`);
       }
       if (test.system === null) {
-        parts.push('x.ident_system IS NULL');
+        parts.push(`${x('ident_system')} IS NULL`);
       } else if (test.system !== undefined) {
-        parts.push(`x.ident_system = ${params.add(test.system)}`);
+        parts.push(`${x('ident_system')} = ${params.add(test.system)}`);
       }
       return `(${parts.join(' AND ')})`;
     }
     case 'target':
       return test.type
-        ? `(x.target_id = ${params.add(test.id)} AND x.target_type = ${params.add(test.type)})`
-        : `x.target_id = ${params.add(test.id)}`;
+        ? `(${x('target_id')} = ${params.add(test.id)} AND ${x('target_type')} = ${params.add(test.type)})`
+        : `${x('target_id')} = ${params.add(test.id)}`;
     case 'url':
-      return `x.url = ${params.add(test.url)}`;
+      return `${x('url')} = ${params.add(test.url)}`;
   }
 }
 
@@ -251,29 +278,29 @@ function uriSql(test: UriTest, params: SqlParams): string {
   }
 }
 
-function numberSql(test: NumberTest, params: SqlParams): string {
+function numberSql(test: NumberTest, params: SqlParams, x: Columns = own): string {
   if (test.prefix === 'eq' || test.prefix === 'ne' || test.prefix === 'ap') {
-    return rangeSql(test, 'x.low', 'x.high', params, 'numeric');
+    return rangeSql(test, x('low'), x('high'), params, 'numeric');
   }
   // Order comparisons use the stored value itself (the middle of its precision range).
   const ops: Record<string, string> = { gt: '>', lt: '<', ge: '>=', le: '<=', sa: '>', eb: '<' };
-  return `((x.low + x.high) / 2) ${ops[test.prefix]} ${params.add(test.exact, 'numeric')}`;
+  return `((${x('low')} + ${x('high')}) / 2) ${ops[test.prefix]} ${params.add(test.exact, 'numeric')}`;
 }
 
-function quantitySql(test: QuantityTest, params: SqlParams): string {
-  const parts = [numberSql(test.number, params)];
+function quantitySql(test: QuantityTest, params: SqlParams, x: Columns = own): string {
+  const parts = [numberSql(test.number, params, x)];
   if (test.system) {
-    parts.push(`x.system = ${params.add(test.system)}`);
+    parts.push(`${x('system')} = ${params.add(test.system)}`);
   } else {
-    parts.push(`x.system IS DISTINCT FROM ${params.add(CANONICAL_UCUM)}`); // values as written only
+    parts.push(`${x('system')} IS DISTINCT FROM ${params.add(CANONICAL_UCUM)}`); // values as written only
   }
   if (test.code) {
-    parts.push(`x.code = ${params.add(test.code)}`);
+    parts.push(`${x('code')} = ${params.add(test.code)}`);
   }
-  const own = `(${parts.join(' AND ')})`;
+  const asWritten = `(${parts.join(' AND ')})`;
   if (!test.canonical) {
-    return own;
+    return asWritten;
   }
-  const canonical = `(x.system = ${params.add(CANONICAL_UCUM)} AND x.code = ${params.add(test.canonical.code)} AND ${numberSql(test.canonical.number, params)})`;
-  return `(${own} OR ${canonical})`;
+  const canonical = `(${x('system')} = ${params.add(CANONICAL_UCUM)} AND ${x('code')} = ${params.add(test.canonical.code)} AND ${numberSql(test.canonical.number, params, x)})`;
+  return `(${asWritten} OR ${canonical})`;
 }

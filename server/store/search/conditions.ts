@@ -53,8 +53,23 @@ export interface QuantityTest {
   canonical?: { code: string; number: NumberTest };
 }
 
+/** The second part of a composite value, tested as a parameter of its kind would be. */
+export type CompositePart =
+  | { table: 'token'; test: TokenTest }
+  | { table: 'string'; test: StringTest }
+  | { table: 'date'; test: RangeTest }
+  | { table: 'reference'; test: ReferenceTest }
+  | { table: 'quantity'; test: QuantityTest };
+
+/** `code$value`: both parts in the same pair (the same component). */
+export interface CompositeTest {
+  first: TokenTest;
+  second: CompositePart;
+}
+
 /** Alternatives of one filter on an index table (comma-separated values are ORed). */
 export type IndexTests =
+  | { table: 'composite'; tests: CompositeTest[] }
   | { table: 'token'; tests: TokenTest[] }
   | { table: 'string'; tests: StringTest[] }
   | { table: 'date'; tests: RangeTest[] }
@@ -148,7 +163,7 @@ export function parseCondition(
     return { kind: 'missing', param, missing: filter.value === 'true' };
   }
   const negate = param.table === 'token' && (filter.operator === 'not' || filter.operator === 'not-in');
-  return { kind: 'index', param, negate, ...indexTests(registry, param.table, filter, baseUrl) };
+  return { kind: 'index', param, negate, ...indexTests(registry, param, filter, baseUrl) };
 }
 
 function linkCount(code: string): number {
@@ -237,8 +252,9 @@ function hasCondition(registry: SearchParamRegistry, resourceType: string, filte
 
 const TOKEN_MODIFIERS = new Set(['eq', 'not', 'text', 'in', 'not-in', 'below', 'above']);
 
-function indexTests(registry: SearchParamRegistry, table: IndexTable, filter: Filter, baseUrl: string | undefined): IndexTests {
+function indexTests(registry: SearchParamRegistry, param: IndexedParam, filter: Filter, baseUrl: string | undefined): IndexTests {
   const values = splitOr(filter.value);
+  const table = param.table as IndexTable;
   switch (table) {
     case 'token':
       if (!TOKEN_MODIFIERS.has(filter.operator)) {
@@ -263,6 +279,36 @@ function indexTests(registry: SearchParamRegistry, table: IndexTable, filter: Fi
       return { table, tests: values.map((v) => numberTest(filter, v)) };
     case 'quantity':
       return { table, tests: values.map((v) => quantityTest(filter, v)) };
+    case 'composite':
+      return { table, tests: values.map((v) => compositeTest(param, filter, v, baseUrl)) };
+  }
+}
+
+/** `first$second`, each part parsed as its component's kind of parameter parses it. */
+function compositeTest(param: IndexedParam, filter: Filter, value: string, baseUrl: string | undefined): CompositeTest {
+  if (filter.operator !== 'eq') {
+    throw invalid(filter, `modifier :${filter.operator} is not supported on composite parameters`);
+  }
+  const parts = splitUnescaped(value, '$');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) {
+    throw invalid(filter, 'a composite value is two parts joined by $ (for example http://loinc.org|8480-6$gt100)');
+  }
+  const [first, second] = parts;
+  const table = (param.components as NonNullable<IndexedParam['components']>)[1].table;
+  const plain: Filter = { ...filter, operator: 'eq' };
+  switch (table) {
+    case 'token':
+      return { first: tokenTest(plain, first), second: { table, test: tokenTest(plain, second) } };
+    case 'string':
+      return { first: tokenTest(plain, first), second: { table, test: stringTest(plain, second) } };
+    case 'date':
+      return { first: tokenTest(plain, first), second: { table, test: dateTest(plain, second) } };
+    case 'reference':
+      return { first: tokenTest(plain, first), second: { table, test: referenceTest(plain, second, baseUrl) } };
+    case 'quantity':
+      return { first: tokenTest(plain, first), second: { table, test: quantityTest(plain, second) } };
+    default:
+      throw invalid(filter, `composites of ${table} values are not indexed`);
   }
 }
 

@@ -26,10 +26,31 @@ export interface IndexRows {
   uri: { p: number; u: string }[];
   number: { p: number; l: string; h: string }[];
   quantity: { p: number; s: string | null; c: string | null; l: string; h: string }[];
+  /** A composite's pairs: a token (a*) and a second value in the columns of its kind (b*). */
+  composite: CompositeRow[];
+}
+
+export interface CompositeRow {
+  p: number;
+  as: string | null;
+  ac: string | null;
+  ad: string | null;
+  bs: string | null;
+  bc: string | null;
+  bd: string | null;
+  bl: string | null;
+  bh: string | null;
+  bdl: string | null;
+  bdh: string | null;
+  bn: string | null;
+  be: string | null;
+  btt: string | null;
+  bti: string | null;
+  bu: string | null;
 }
 
 export function emptyIndexRows(): IndexRows {
-  return { token: [], string: [], date: [], reference: [], uri: [], number: [], quantity: [] };
+  return { token: [], string: [], date: [], reference: [], uri: [], number: [], quantity: [], composite: [] };
 }
 
 /** Where the resource was written: references to this base URL are local references. */
@@ -60,10 +81,51 @@ export function extractIndexRows(registry: SearchParamRegistry, resource: Resour
       continue;
     }
     for (const value of values) {
-      addValue(rows, param, value);
+      if (param.components) {
+        addComposite(rows, param, value);
+      } else {
+        addValue(rows, param, value);
+      }
     }
   }
   return dedupe(rows);
+}
+
+const EMPTY_PAIR = { bs: null, bc: null, bd: null, bl: null, bh: null, bdl: null, bdh: null, bn: null, be: null, btt: null, bti: null, bu: null };
+
+/**
+ * The pairs of one node a composite selects (an Observation.component): every value of its first
+ * component with every value of its second, both taken from this node only.
+ */
+function addComposite(rows: IndexRows, param: IndexedParam, node: TypedValue): void {
+  const [first, second] = param.components as NonNullable<IndexedParam['components']>;
+  const partRows = (component: typeof first): IndexRows => {
+    const part = emptyIndexRows();
+    let values: TypedValue[];
+    try {
+      values = evalFhirPathTyped(component.expression, [node]);
+    } catch {
+      values = [];
+    }
+    for (const value of values) {
+      addValue(part, { ...param, components: undefined, table: component.table }, value);
+    }
+    return part;
+  };
+  const a = partRows(first).token;
+  const b = partRows(second);
+  const seconds: Omit<CompositeRow, 'p' | 'as' | 'ac' | 'ad'>[] = [
+    ...b.token.map((r) => ({ ...EMPTY_PAIR, bs: r.s, bc: r.c, bd: r.d })),
+    ...b.quantity.map((r) => ({ ...EMPTY_PAIR, bs: r.s, bc: r.c, bl: r.l, bh: r.h })),
+    ...b.date.map((r) => ({ ...EMPTY_PAIR, bdl: r.l, bdh: r.h })),
+    ...b.string.map((r) => ({ ...EMPTY_PAIR, bn: r.n, be: r.e })),
+    ...b.reference.map((r) => ({ ...EMPTY_PAIR, btt: r.t, bti: r.i, bu: r.u, bs: r.is, bc: r.iv })),
+  ];
+  for (const code of a) {
+    for (const value of seconds) {
+      rows.composite.push({ p: param.id, as: code.s, ac: code.c, ad: code.d, ...value });
+    }
+  }
 }
 
 function addValue(rows: IndexRows, param: IndexedParam, typed: TypedValue): void {

@@ -1,11 +1,20 @@
-import { getSearchParameterDetails, getSearchParameters } from '@medplum/core';
-import type { SearchParameterDetails } from '@medplum/core';
+import { getSearchParameterDetails, getSearchParameters, parseFhirPath } from '@medplum/core';
+import type { FhirPathAtom, SearchParameterDetails } from '@medplum/core';
 import type { SearchParameter } from '@medplum/fhirtypes';
 import type { Database } from '../db/database.ts';
 import { getResourceTypes } from '../../fhir/definitions.ts';
 
 /** The index table a search parameter's values are kept in. */
-export type IndexTable = 'token' | 'string' | 'date' | 'reference' | 'uri' | 'number' | 'quantity';
+export type IndexTable = 'token' | 'string' | 'date' | 'reference' | 'uri' | 'number' | 'quantity' | 'composite';
+
+/** The table kinds a composite's second component may have (its first is always a token in R4). */
+export type CompositePartTable = 'token' | 'string' | 'date' | 'reference' | 'quantity';
+
+/** One component of a composite parameter: the parameter it borrows its type from and its expression, relative to the composite's. */
+export interface CompositeComponent {
+  table: IndexTable;
+  expression: FhirPathAtom;
+}
 
 /** One search parameter of one resource type, as the store indexes and queries it. */
 export interface IndexedParam {
@@ -15,8 +24,10 @@ export interface IndexedParam {
   resourceType: string;
   definition: SearchParameter;
   details: SearchParameterDetails;
-  /** Where its values live; undefined for types not indexed yet (composite, special). */
+  /** Where its values live; undefined for types not indexed (special parameters). */
   table?: IndexTable;
+  /** For a composite: its two components (a token, then a token, string, date, reference or quantity). */
+  components?: [CompositeComponent, CompositeComponent];
 }
 
 /** Parameters answered from columns of the resource table, not from index tables. */
@@ -36,6 +47,7 @@ const RESOURCE_PARAMS: Record<string, string> = {
 };
 
 const TABLE_BY_TYPE: Record<string, IndexTable> = {
+  composite: 'composite',
   token: 'token',
   string: 'string',
   date: 'date',
@@ -104,6 +116,20 @@ export class SearchParamRegistry {
         table: COLUMN_PARAMS.has(w.code) ? undefined : TABLE_BY_TYPE[w.type],
       });
     }
+    for (const params of registry.byType.values()) {
+      for (const param of params.values()) {
+        if (param.table === 'composite') {
+          const components = compositeComponents(param, params);
+          param.table = components ? 'composite' : undefined;
+          param.components = components;
+          // Medplum keeps only the last path of a union (`Observation | Observation.component`): a
+          // combo composite must see the resource's own code and value too.
+          if (components && param.definition.expression) {
+            param.details = { ...param.details, parsedExpression: parseFhirPath(param.definition.expression) };
+          }
+        }
+      }
+    }
     return registry;
   }
 
@@ -128,4 +154,27 @@ export class SearchParamRegistry {
   }
 
   private readonly indexedCache = new Map<string, IndexedParam[]>();
+}
+
+const PART_TABLES = new Set<IndexTable>(['token', 'string', 'date', 'reference', 'quantity']);
+
+/**
+ * A composite's components, each typed by the parameter its definition names (among the type's
+ * own); undefined for a composite this store does not index (not token + one of PART_TABLES).
+ */
+function compositeComponents(param: IndexedParam, params: Map<string, IndexedParam>): [CompositeComponent, CompositeComponent] | undefined {
+  const parts = param.definition.component ?? [];
+  if (parts.length !== 2) {
+    return undefined;
+  }
+  const byUrl = new Map([...params.values()].map((p) => [p.definition.url, p]));
+  const components = parts.map((part) => {
+    const table = byUrl.get(part.definition)?.table;
+    return table && part.expression ? { table, expression: parseFhirPath(part.expression) } : undefined;
+  });
+  const [first, second] = components;
+  if (first?.table !== 'token' || !second || !PART_TABLES.has(second.table)) {
+    return undefined;
+  }
+  return [first, second];
 }
