@@ -16,7 +16,7 @@ export type RequestAuditFacts = Omit<AuditRecord, 'what' | 'patients' | 'status'
  */
 export class WriteAudit {
   private readonly facts: RequestAuditFacts;
-  /** Whether an event went to the store with a version (the hook then has nothing to add). */
+  /** Whether an event was stored with a version (the hook then has nothing to add). */
   written = false;
 
   constructor(facts: RequestAuditFacts) {
@@ -28,7 +28,6 @@ export class WriteAudit {
    * for a deletion, whose patient is that of the version it ends (`previous`).
    */
   eventFor(write: { resourceType: string; id: string; version: number; created: boolean; resource?: Resource; previous?: Resource }): AuditEventRecord {
-    this.written = true;
     const subject = write.resource ?? write.previous;
     const patient = subject && patientOf(subject);
     return {
@@ -40,5 +39,13 @@ export class WriteAudit {
         status: write.created ? 201 : 200,
       }),
     };
+  }
+
+  /**
+   * Called once the version carrying the event has been written: only then has the request left
+   * its trace. A write that failed and was retried, or answered without writing, has not.
+   */
+  stored(): void {
+    this.written = true;
   }
 }

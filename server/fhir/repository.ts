@@ -219,6 +219,7 @@ export class KnutepunktRepository extends FhirRepository {
         const previous = current.content ? parseStored<Resource>(current.content) : undefined;
         const audit = this.context.audit?.eventFor({ resourceType, id, version, created: false, previous });
         await this.store.writeDeletion(this.context.tenant, resourceType, id, version, nextTimestamp(current.lastUpdated), audit);
+        this.context.audit?.stored();
         return;
       } catch (err) {
         if (!this.isRetryableConflict(err, attempt)) {
@@ -408,6 +409,7 @@ export class KnutepunktRepository extends FhirRepository {
     const created = !current || current.deleted;
     const audit = this.context.audit?.eventFor({ resourceType: saved.resourceType, id: saved.id, version, created, resource: saved });
     const content = await this.store.writeResource(this.context.tenant, saved, version, method, this.context.baseUrl, audit);
+    this.context.audit?.stored();
     storedJson.set(saved, content);
     if (created) {
       createdByWrite.add(saved);

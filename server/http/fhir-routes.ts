@@ -209,6 +209,9 @@ function sendRouterResult(
  */
 export function send(reply: FastifyReply, req: FastifyRequest, result: FhirResult): FastifyReply {
   const type = responseType(req);
+  if (result.subjects) {
+    req.auditSubjects = result.subjects;
+  }
   if (result.versionId) {
     reply.header('ETag', `W/"${result.versionId}"`);
   }

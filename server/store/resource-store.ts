@@ -235,19 +235,27 @@ export class ResourceStore {
 
   /**
    * Runs a search's statements under the time limit: PostgreSQL cancels them when it is reached
-   * and the caller gets a 400 too-costly, whatever the search. Inside a transaction (a bundle) the
-   * bundle's own statements are not limited; the embedded store (one user, no cancellation) neither.
+   * and the caller gets a 400 too-costly, whatever the search and wherever it runs (alone, in a
+   * batch or transaction, for a conditional reference). The embedded store (one user, no
+   * cancellation) has no limit.
    */
   private async withinSearchLimit<T>(fn: (db: Database) => Promise<T>): Promise<T> {
     const ms = this.limits.searchTimeoutMs;
-    if (!ms || this.db.inTransaction || this.db.engine !== 'postgres') {
+    if (!ms || this.db.engine !== 'postgres') {
       return fn(this.db);
     }
+    // Inside a bundle's transaction the limit holds for the search's statements and is lifted after
+    // them; a search cancelled there fails the bundle, as any failed entry of a transaction does.
+    const limited = async (db: Database, lift: boolean): Promise<T> => {
+      await db.query("SELECT set_config('statement_timeout', $1, true)", [String(Math.floor(ms))]);
+      const result = await fn(db);
+      if (lift) {
+        await db.query("SELECT set_config('statement_timeout', '0', true)");
+      }
+      return result;
+    };
     try {
-      return await this.db.transaction(async (tx) => {
-        await tx.query(`SET LOCAL statement_timeout = ${Math.floor(ms)}`);
-        return fn(tx);
-      });
+      return this.db.inTransaction ? await limited(this.db, true) : await this.db.transaction((tx) => limited(tx, false));
     } catch (err) {
       if (sqlState(err) === SqlState.queryCanceled) {
         throw new OperationOutcomeError({

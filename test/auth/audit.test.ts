@@ -119,6 +119,23 @@ describe('every access leaves a trace', () => {
     expect(events.filter((e) => e.agent?.[0]?.who?.identifier?.value === epj.id).map((e) => e.entity?.[0]?.what?.display)).toContain('Patient');
   });
 
+  test('concurrent identical updates each leave one event, retried or not; _elements does not hide the patient', async () => {
+    const patient = await epj.fhir<Patient & { id: string }>('POST', 'Patient', { resourceType: 'Patient', identifier: [person(9)], name: [{ family: 'Samtidig' }] });
+    let sent = 0;
+    for (let round = 1; round <= 4; round++) {
+      const body = { ...patient.body, name: [{ family: `Samtidig ${round}` }] };
+      const answers = await Promise.all([1, 2, 3].map(() => epj.fhir('PUT', `Patient/${patient.body.id}`, body)));
+      expect(answers.every((a) => a.status < 500), JSON.stringify(answers.map((a) => a.status))).toBe(true);
+      sent += answers.length;
+    }
+    const updates = (await auditOf(`entity=Patient/${patient.body.id}&subtype=update`)).filter((e) => e.agent?.[0]?.who?.identifier?.value === epj.id);
+    expect(updates).toHaveLength(sent);
+    const read = await epj.fhir('GET', `Patient/${patient.body.id}?_elements=gender`);
+    expect(read.status).toBe(200);
+    const reads = await auditOf(`patient=Patient/${patient.body.id}&subtype=read`);
+    expect(reads.length).toBeGreaterThan(0);
+  });
+
   test('token issue and refusal: logins of the municipality\'s clients, refusals with the reason once the client proved who it is', async () => {
     const issued = await vendor.login();
     expect(issued).toBeTruthy();

@@ -110,6 +110,7 @@ describe('bad input is a 400 naming it', () => {
     expect(badSearch.status).toBe(400);
     expect(badSearch.body.issue?.[0]?.expression).toEqual(['birthdate']);
     expect((await run(`Patient/$fhirpath?expression=${encodeURIComponent("'a'.single().single() + 1")}`)).status).toBe(400);
+    expect((await run('Patient/$fhirpath?expression=name&_count=101')).status).toBe(400);
     expect((await run(`Patient/${patient.id}`)).status).toBe(200); // and the server keeps serving
   });
 

@@ -103,6 +103,8 @@ describe('what cannot be answered is a 400 naming the parameter', () => {
     expect(await search.expect400('Observation', 'subject:Patient.birthdate=not-a-date')).toMatch(/not a date/);
     const deep = 'subject:Patient.organization.partof.partof.partof.name=x';
     expect(await search.expect400('Observation', deep)).toMatch(/more than 4 links/);
+    const nested = `_has:Observation:subject:${'_has:Observation:has-member:'.repeat(4)}status=final`;
+    expect(await search.expect400('Patient', nested)).toMatch(/more than 4 links/);
     expect(await search.expect400('Patient', '_has:AuditEvent:patient:action=R')).toMatch(/AuditEvent/);
   });
 

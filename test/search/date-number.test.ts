@@ -406,6 +406,9 @@ describe('quantity: UCUM units are converted, so equal quantities in other units
     await make('kg1', 1, 'kg');
     await make('g1000', 1000, 'g');
     await make('lb', 2.2046, '[lb_av]');
+    await make('ph', 7.4, '[pH]');
+    // Far beyond any measurement: stored, but not converted (it would overflow), and nothing breaks.
+    await make('huge', 1e300, 'mol/L');
   });
 
   const q = (v: string) => `${key.param}&value-quantity=${enc(v)}`;
@@ -423,6 +426,13 @@ describe('quantity: UCUM units are converted, so equal quantities in other units
     await search.expectIds('Observation', q(`1000|${ucum}|g`), [ids.g1000, ids.lb]);
     await search.expectIds('Observation', q(`37|${ucum}|Cel`), [ids.cel37, ids.degF986]);
     await search.expectIds('Observation', q(`126|${ucum}|mmol/L`), []);
+  });
+
+  test('a unit whose conversion turns the order round ([pH]) is compared as written only; absurd numbers are a 400', async () => {
+    await search.expectIds('Observation', q(`gt8|${ucum}|[pH]`), []);
+    await search.expectIds('Observation', q(`7.4|${ucum}|[pH]`), [ids.ph]);
+    await search.expectIds('Observation', q(`1e300|${ucum}|mol/L`), [ids.huge]);
+    expect(await search.expect400('Observation', q('1e400'))).toMatch(/not a number/);
   });
 
   test('without a system, values compare as written: 1 kg is not 1000', async () => {

@@ -52,6 +52,18 @@ describe.skipIf(!usingPostgres)('the search time limit (PostgreSQL)', () => {
     expect(slow.body.issue?.[0]?.code).toBe('too-costly');
     expect(slow.body.issue?.[0]?.details?.text).toMatch(new RegExp(`limit of ${LIMIT_MS} ms`));
     expect(took).toBeLessThan(5_000);
+    // In a transaction the limit holds too: the bundle fails as a whole, with the same outcome.
+    const bundle = await fhir.post<OperationOutcome>('', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { request: { method: 'GET', url: 'Patient?name:contains=e&_total=accurate&_count=1' } },
+        { resource: { resourceType: 'Patient', name: [{ family: 'Ikke-lagret' }] }, request: { method: 'POST', url: 'Patient' } },
+      ],
+    });
+    expect(bundle.status, bundle.text).toBe(400);
+    expect(JSON.stringify(bundle.body)).toMatch(/too-costly|limit of/);
+    expect(((await fhir.get<Bundle>('Patient?family=Ikke-lagret')).body.entry ?? []).length).toBe(0);
     // The server serves on.
     const page = await fhir.get<Bundle>('Patient?_id=tregt-7');
     expect(page.status, page.text).toBe(200);

@@ -84,6 +84,12 @@ describe('_elements', () => {
     expect(keys(vread.body)).toEqual(['gender', 'id', 'meta', 'resourceType']);
     const search = await fhir.get<Bundle<Observation>>(`Observation?${key.param}&_elements=valueQuantity`);
     expect(search.body.entry?.map((e) => keys(e.resource as object))).toEqual([['code', 'id', 'meta', 'resourceType', 'status', 'valueQuantity']]);
+    // Includes follow the whole match: the subject is found though _elements leaves it out.
+    const withInclude = await fhir.get<Bundle>(`Observation?${key.param}&_elements=status&_include=Observation:subject`);
+    expect(withInclude.body.entry?.map((e) => [e.search?.mode, e.resource?.resourceType])).toEqual([
+      ['match', 'Observation'],
+      ['include', 'Patient'],
+    ]);
     const summarised = await fhir.get<Bundle<Patient>>(`Patient?${key.param}&_summary=true`);
     expect(summarised.body.entry?.[0]?.resource?.photo).toBeUndefined();
     expect(summarised.body.entry?.[0]?.resource?.name).toEqual(patient.name);

@@ -14,6 +14,7 @@ import { ResourceStore } from '../../server/store/resource-store.ts';
 import { extractIndexRows } from '../../server/store/search/extract.ts';
 import { SearchParamRegistry } from '../../server/store/search/registry.ts';
 import { writeVersions } from '../../server/store/write.ts';
+import { loadProfileRegistry } from '../../server/validation/profile-registry.ts';
 import type { TestDatabase } from '../support/database.ts';
 import { createTestDatabase } from '../support/database.ts';
 import { FNR_SYSTEM, syntheticFnr } from '../support/identities.ts';
@@ -90,7 +91,9 @@ beforeAll(async () => {
   loadBaseDefinitions();
   database = await createTestDatabase();
   await migrate(database.db);
-  store = new ResourceStore(database.db, await SearchParamRegistry.load(database.db));
+  const registry = await SearchParamRegistry.load(database.db);
+  registry.codeSets = loadProfileRegistry().terminology; // as the server wires it (services.ts)
+  store = new ResourceStore(database.db, registry);
   events = makeEvents();
   await store.writeAuditEvents(events);
 });
@@ -132,6 +135,9 @@ describe('an access log is a search away', () => {
     expect(await ids('address:contains=0.0.1,nowhere&outcome=0')).toEqual(e(0));
     expect(await ids('address:exact=10.0')).toEqual([]);
     expect(await ids(`_id=${events[1].event.id}`)).toEqual(e(1));
+    // action is a code element: stored without the system its value set names.
+    expect(await ids('action:in=http://hl7.org/fhir/ValueSet/audit-event-action')).toEqual(e(0, 1, 2, 3));
+    expect(await ids('action:not-in=http://hl7.org/fhir/ValueSet/audit-event-action')).toEqual([]);
   });
 
   test('by date, with the prefixes and precision of any date search', async () => {

@@ -41,6 +41,7 @@ export async function readInteraction(
   return {
     status: 200,
     body: subsetting ? subsetContent(stored.content, subsetting) : stored.content,
+    ...(subsetting ? { subjects: [JSON.parse(stored.content) as Resource] } : {}),
     versionId: String(stored.version),
     lastUpdated: stored.lastUpdated,
   };

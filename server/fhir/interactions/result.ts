@@ -1,3 +1,5 @@
+import type { Resource } from '@medplum/fhirtypes';
+
 /** What an interaction answers: the status and the JSON text to send, with version facts for headers. */
 export interface FhirResult {
   status: number;
@@ -7,4 +9,6 @@ export interface FhirResult {
   lastUpdated?: string;
   /** Absolute URL of a resource just written, for Location and Content-Location. */
   location?: string;
+  /** The resources read when the body does not show them whole (_summary, _elements): for the audit trail. */
+  subjects?: Resource[];
 }

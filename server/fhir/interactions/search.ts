@@ -23,24 +23,25 @@ export async function searchInteraction(repo: KnutepunktRepository, resourceType
   const request = parseSearch(resourceType, query);
   const subsetting = subsettingOf(query);
   // Included resources come through the repository, so their types' scopes are checked too.
-  let page = await repo.visiblePage(resourceType, await repo.searchStore(request));
-  if (subsetting) {
-    page = { ...page, rows: page.rows.map((row) => ({ ...row, content: subsetContent(row.content, subsetting) })) };
-  }
-  let body = searchBundle(request, page, repo.context.baseUrl);
+  const page = await repo.visiblePage(resourceType, await repo.searchStore(request));
+  const full = subsetting ? page.rows.map((row) => JSON.parse(row.content) as Resource) : undefined;
+  // Includes follow the references of the whole matches; _summary and _elements cut only what is sent.
+  const shown = subsetting ? { ...page, rows: page.rows.map((row) => ({ ...row, content: subsetContent(row.content, subsetting) })) } : page;
+  let body = searchBundle(request, shown, repo.context.baseUrl);
   if ((request.include?.length || request.revInclude?.length) && page.rows.length > 0) {
     const bundle = JSON.parse(body) as Bundle;
     const entries = bundle.entry as BundleEntry[];
     await getExtraEntries(
       repo,
       request,
-      entries.map((e) => e.resource as Resource),
+      full ?? entries.map((e) => e.resource as Resource),
       entries,
       { fullUrl: (type, id) => `${repo.context.baseUrl}/${type}/${id}` }
     );
     body = JSON.stringify(bundle);
   }
-  return { status: 200, body };
+  // The audit trail names the patients of the whole matches, whatever was cut from the answer.
+  return { status: 200, body, ...(full ? { subjects: full } : {}) };
 }
 
 /** `_explain=plan|analyze`: the search's SQL and PostgreSQL's plan for it, as a Parameters resource. */

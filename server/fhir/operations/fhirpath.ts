@@ -19,6 +19,9 @@ import { parseSearch } from '../search-request.ts';
  * when the search has another page.
  */
 
+const DEFAULT_RESOURCES = 20;
+const MAX_RESOURCES = 100;
+
 export interface FhirPathAnswer {
   parameters: Parameters;
   /** The resources the expression ran over, for the audit trail (their patients). */
@@ -44,6 +47,11 @@ export async function fhirpathOperation(repo: KnutepunktRepository, resourceType
   } else {
     authorize(repo.context.auth, 's', resourceType);
     const request = parseSearch(resourceType, searchQuery);
+    // Evaluation runs on the server's event loop: a page of at most MAX_RESOURCES bounds its cost.
+    request.count = request.count ?? DEFAULT_RESOURCES;
+    if (request.count > MAX_RESOURCES) {
+      throw new OperationOutcomeError(badRequest(`$fhirpath evaluates at most ${MAX_RESOURCES} resources a page (_count)`, '_count'));
+    }
     const page = await repo.visiblePage(resourceType, await repo.searchStore(request));
     subjects = page.rows.map((row) => JSON.parse(row.content) as Resource);
     if (page.next) {

@@ -148,8 +148,9 @@ function tokenTerms(param: IndexedParam, code: string, test: TokenTest): string[
     throw notHere(param, ':text');
   }
   if (test.kind === 'set') {
+    // A code element is stored without its system, as condition-sql.ts takes it.
     return [...test.codes].flatMap(([system, codes]) =>
-      codes === 'any' ? [term(code, TERM.system, system)] : [...codes].map((c) => term(code, TERM.systemCode, system, c))
+      codes === 'any' ? [term(code, TERM.system, system)] : [...codes].flatMap((c) => [term(code, TERM.systemCode, system, c), term(code, TERM.noSystemCode, c)])
     );
   }
   if (test.code === undefined) {

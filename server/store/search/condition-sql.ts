@@ -207,7 +207,7 @@ function tokenSql(test: TokenTest, params: SqlParams, x: Columns = own): string 
   }
   if (test.kind === 'set') {
     const systems = [...test.codes].map(([system, codes]) =>
-      codes === 'any' ? `${x('system')} = ${params.add(system)}` : `(${x('system')} = ${params.add(system)} AND ${x('code')} = ANY(${params.add([...codes])}::text[]))`
+      codes === 'any' ? `(${x('system')} = ${params.add(system)} AND ${x('code')} IS NOT NULL)` : `(${x('system')} = ${params.add(system)} AND ${x('code')} = ANY(${params.add([...codes])}::text[]))`
     );
     // A `code` element (Patient.gender) is stored without its system, which its binding implies.
     const bare = setCodes(test.codes);

@@ -167,7 +167,7 @@ export function parseCondition(
 }
 
 function linkCount(code: string): number {
-  return code.split('.').length - 1 + (code.match(/(^|\.)_has:/g)?.length ?? 0);
+  return code.split('.').length - 1 + (code.match(/(^|[.:])_has:/g)?.length ?? 0);
 }
 
 /** The reference parameter a chain or `_has` goes through; anything else is a 400 naming it. */
@@ -438,13 +438,9 @@ function quantityTest(filter: Filter, value: string): QuantityTest {
   const system = parts[1] || undefined;
   const code = parts[2] || undefined;
   const unit = system === UCUM && code ? canonicalUnit(code) : undefined;
-  const canonical = unit && {
-    code: unit.code,
-    number: {
-      prefix: number.prefix,
-      range: { low: unit.convert(Number(number.range.low)), high: unit.convert(Number(number.range.high)) },
-      exact: unit.convert(Number(number.exact)),
-    },
-  };
+  const low = unit?.convert(Number(number.range.low));
+  const high = unit?.convert(Number(number.range.high));
+  const exact = unit?.convert(Number(number.exact));
+  const canonical = unit && low !== undefined && high !== undefined && exact !== undefined ? { code: unit.code, number: { prefix: number.prefix, range: { low, high }, exact } } : undefined;
   return { number, system, code, ...(canonical ? { canonical } : {}) };
 }

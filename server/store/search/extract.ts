@@ -313,8 +313,10 @@ function addQuantity(rows: IndexRows, p: number, quantity: Quantity): void {
     rows.quantity.push({ p, s: quantity.system ?? null, c: quantity.code ?? quantity.unit ?? null, l: range.low, h: range.high });
     // A UCUM quantity is found in other units of its dimension through its canonical row (ucum.ts).
     const canonical = quantity.system === UCUM && quantity.code ? canonicalUnit(quantity.code) : undefined;
-    if (canonical) {
-      rows.quantity.push({ p, s: CANONICAL_UCUM, c: canonical.code, l: canonical.convert(Number(range.low)), h: canonical.convert(Number(range.high)) });
+    const low = canonical?.convert(Number(range.low));
+    const high = canonical?.convert(Number(range.high));
+    if (canonical && low !== undefined && high !== undefined) {
+      rows.quantity.push({ p, s: CANONICAL_UCUM, c: canonical.code, l: low, h: high });
     }
   }
 }

@@ -102,6 +102,9 @@ export function numberRange(text: string): { low: string; high: string } | undef
   const decimals = mantissa.includes('.') ? mantissa.length - mantissa.indexOf('.') - 1 : 0;
   const halfStep = 0.5 * 10 ** (exponent - decimals);
   const value = Number(text);
+  if (!Number.isFinite(value) || !Number.isFinite(halfStep) || Math.abs(value) > 1e300) {
+    return undefined; // beyond what a measurement is, and what the range arithmetic keeps exact
+  }
   // Fixed digits avoid binary noise such as 5.3500000000000005 reaching a numeric column.
   const digits = Math.min(20, Math.max(0, decimals - exponent + 1));
   return { low: (value - halfStep).toFixed(digits), high: (value + halfStep).toFixed(digits) };
