@@ -162,10 +162,26 @@ async function main(): Promise<void> {
       const date = new Date(START + (i % 200) * DAY).toISOString().slice(0, 10);
       await client.request('GET', `Observation?subject=Patient/${subject}&code=http://loinc.org|${code}&date=ge${date}`);
     };
+    // Issue #6: a one-level chain by the patient's fødselsnummer, a count over a common code, and a
+    // page of 100 with the patients it names included.
+    const searchByChain = async (i: number): Promise<void> => {
+      const n = (i * 31) % patients;
+      await client.request('GET', `Observation?subject:Patient.identifier=${FNR_SYSTEM}|${syntheticFnr(n)}&code=http://loinc.org|${CODES[i % CODES.length]}`);
+    };
+    const countCommonCode = async (i: number): Promise<void> => {
+      await client.request('GET', `Observation?code=http://loinc.org|${CODES[i % CODES.length]}&_summary=count`);
+    };
+    const pageWithPatients = async (i: number): Promise<void> => {
+      const date = new Date(START + (i % 200) * DAY).toISOString().slice(0, 10);
+      await client.request('GET', `Observation?code=http://loinc.org|${CODES[i % CODES.length]}&date=ge${date}&_count=100&_include=Observation:subject`);
+    };
     rows.push(await load('read by id', 2000, 1, 1, read));
     rows.push(await load('read by id', 20000, 16, 1, read));
     rows.push(await load('search subject+code+date', 1000, 1, 1, searchByPatientCodeDate));
     rows.push(await load('search subject+code+date', 4000, 16, 1, searchByPatientCodeDate));
+    rows.push(await load('search chain subject:Patient.identifier + code', 1000, 1, 1, searchByChain));
+    rows.push(await load('_summary=count on a common code', 50, 1, 1, countCommonCode));
+    rows.push(await load('page of 100 + _include of its patients', 300, 1, 1, pageWithPatients));
   } catch (err) {
     console.error('benchmark failed:', err);
     process.exitCode = 1;
