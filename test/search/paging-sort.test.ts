@@ -1,4 +1,4 @@
-import type { Bundle, Patient } from '@medplum/fhirtypes';
+import type { Bundle, Observation, Patient } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { useTestServer } from '../support/server.ts';
 import { link, matchIds, newKey, Searcher, sleep } from './helpers.ts';
@@ -332,5 +332,26 @@ describe('paging stability while resources are created and deleted', () => {
 
   test('sorted by -birthdate, family', async () => {
     await stabilityRun('&_sort=-birthdate,family');
+  });
+});
+
+describe('counting one condition from the index alone', () => {
+  test('_summary=count counts resources, not index rows: a code twice in one resource counts once, a deleted one not at all', async () => {
+    const key = newKey();
+    const make = (codings: { system: string; code: string; display?: string }[]) =>
+      fhir.create<Observation>({ resourceType: 'Observation', status: 'final', identifier: [key.identifier], code: { coding: codings } });
+    const code = `count-${key.key.slice(0, 8)}`;
+    await make([{ system: 'urn:kp:count', code, display: 'en' }, { system: 'urn:kp:count', code, display: 'to' }]);
+    await make([{ system: 'urn:kp:count', code }]);
+    const gone = await make([{ system: 'urn:kp:count', code }]);
+    expect((await fhir.delete(`Observation/${gone.id}`)).status).toBe(200);
+    const count = await fhir.get<Bundle>(`Observation?code=urn:kp:count|${code}&_summary=count`);
+    expect(count.body.total).toBe(2);
+    // With a second condition the count reads the resources; the two ways agree.
+    const both = await fhir.get<Bundle>(`Observation?code=urn:kp:count|${code}&${key.param}&_summary=count`);
+    expect(both.body.total).toBe(2);
+    const page = await fhir.get<Bundle>(`Observation?code=urn:kp:count|${code}&_total=accurate`);
+    expect(page.body.total).toBe(2);
+    expect(page.body.entry).toHaveLength(2);
   });
 });

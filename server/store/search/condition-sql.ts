@@ -64,11 +64,8 @@ export function conditionSql(condition: Condition, ctx: SqlContext): string {
       const exists = `EXISTS (SELECT 1 FROM idx_${table} m WHERE m.rkey = ${r}.rkey AND m.param = ${params.add(condition.param.id)})`;
       return condition.missing ? `NOT ${exists}` : exists;
     }
-    case 'index': {
-      const alternatives = indexAlternatives(condition, params);
-      const subquery = `SELECT x.rkey FROM idx_${condition.table} x WHERE x.tenant = ${ctx.tenant} AND x.param = ${params.add(condition.param.id)} AND (${alternatives.join(' OR ')})`;
-      return `${r}.rkey ${condition.negate ? 'NOT IN' : 'IN'} (${subquery})`;
-    }
+    case 'index':
+      return `${r}.rkey ${condition.negate ? 'NOT IN' : 'IN'} (${indexSubquery(condition, ctx)})`;
     case 'chain':
       return chainSql(condition, ctx, r);
     case 'has':
@@ -114,6 +111,16 @@ function hasSql(condition: Condition & { kind: 'has' }, ctx: SqlContext, r: stri
     WHERE x.tenant = ${link.tenant} AND x.param = ${ctx.params.add(condition.param.id)} AND x.target_type = ${ctx.params.add(ctx.resourceType)}
     AND NOT ${c}.deleted AND ${conditionSql(condition.inner, link)}`;
   return `${r}.id IN (${referrers})`;
+}
+
+/**
+ * The row keys of the resources whose index rows satisfy the condition. Index rows exist only for
+ * live versions (a deletion removes them), so for a search of one such condition the count of
+ * its distinct keys is the search's total, read from the index alone.
+ */
+export function indexSubquery(condition: Condition & { kind: 'index' }, ctx: SqlContext): string {
+  const alternatives = indexAlternatives(condition, ctx.params);
+  return `SELECT x.rkey FROM idx_${condition.table} x WHERE x.tenant = ${ctx.tenant} AND x.param = ${ctx.params.add(condition.param.id)} AND (${alternatives.join(' OR ')})`;
 }
 
 function indexAlternatives(condition: Condition & { kind: 'index' }, params: SqlParams): string[] {

@@ -125,7 +125,10 @@ export async function explainSearch(db: Database, plan: SearchPlan, options: Pag
 /** Runs one page of a planned search with keyset paging, and the total when asked. */
 export async function executeSearch(db: Database, plan: SearchPlan, options: PageOptions): Promise<SearchPage> {
   const page: SearchPage = { rows: [], ignored: plan.ignored };
-  if (options.total === 'accurate' || options.total === 'estimate') {
+  if (options.total === 'accurate' && plan.countKeys) {
+    const rows = await db.query<{ n: string | number }>(`SELECT count(DISTINCT k.rkey) AS n FROM (${plan.countKeys}) k`, plan.params.values.slice(0, plan.whereParamCount));
+    page.total = Number(rows[0].n);
+  } else if (options.total === 'accurate' || options.total === 'estimate') {
     page.total = await countMatches(db, plan.table, plan.where.join(' AND '), plan.params.values.slice(0, plan.whereParamCount), options.total);
   }
   if (options.count === 0) {

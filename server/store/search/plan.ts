@@ -1,6 +1,6 @@
 import { badRequest, OperationOutcomeError } from '@medplum/core';
 import type { SearchRequest } from '@medplum/core';
-import { conditionSql } from './condition-sql.ts';
+import { conditionSql, indexSubquery } from './condition-sql.ts';
 import type { Condition } from './conditions.ts';
 import { joinedTypes, parseCondition } from './conditions.ts';
 import type { SearchParamRegistry } from './registry.ts';
@@ -29,6 +29,11 @@ export interface SearchPlan {
   sort: SortKey[];
   /** Unknown parameters left out under `Prefer: handling=lenient`. */
   ignored: string[];
+  /**
+   * For a search of one index condition: the row keys it selects, from the index alone. Counting
+   * them is the exact total without reading the type's resource rows (`_summary=count`).
+   */
+  countKeys?: string;
 }
 
 export interface PlanOptions {
@@ -49,16 +54,29 @@ export function planSearch(registry: SearchParamRegistry, request: SearchRequest
   const tenants = visibleTenants(options.tenant, request.resourceType);
   // One tenant is an equality (index probe); the shared definitions are ANY of two.
   const tenant = tenants.length === 1 ? params.add(tenants[0]) : `ANY(${params.add(tenants)}::text[])`;
-  const where = [`r.tenant = ${tenant}`, `r.resource_type = ${params.add(request.resourceType)}`, 'NOT r.deleted'];
+  // The type is one of R4's names (checked here too): written into the SQL, so that a count from the
+  // index alone (countKeys) uses every parameter the page uses.
+  if (!/^[A-Z][A-Za-z]+$/.test(request.resourceType)) {
+    throw new OperationOutcomeError(badRequest(`Unknown resource type ${request.resourceType}`));
+  }
+  const where = [`r.tenant = ${tenant}`, `r.resource_type = '${request.resourceType}'`, 'NOT r.deleted'];
   const { conditions, ignored } = parseConditions(registry, request, options);
   for (const type of joinedTypes(conditions)) {
     options.mayJoin?.(type);
   }
-  for (const condition of conditions) {
-    where.push(conditionSql(condition, { params, tenant, requester: options.tenant, resourceType: request.resourceType }));
+  const ctx = { params, tenant, requester: options.tenant, resourceType: request.resourceType };
+  const [only] = conditions;
+  // One index condition: its key subquery serves both the page and the count (same placeholders).
+  const countKeys = conditions.length === 1 && only.kind === 'index' && !only.negate ? indexSubquery(only, ctx) : undefined;
+  if (countKeys) {
+    where.push(`r.rkey IN (${countKeys})`);
+  } else {
+    for (const condition of conditions) {
+      where.push(conditionSql(condition, ctx));
+    }
   }
   const whereParamCount = params.values.length;
-  return { table: 'resource', params, where, whereParamCount, sort: sortKeys(registry, request, params), ignored };
+  return { table: 'resource', params, where, whereParamCount, sort: sortKeys(registry, request, params), ignored, countKeys };
 }
 
 /**
