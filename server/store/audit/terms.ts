@@ -56,39 +56,70 @@ export function term(code: string, kind: string, ...value: string[]): string {
   return [code, kind, ...value].join(SEP);
 }
 
+/** The kinds a `[system|]value` pair is spelled in, for tokens and for identifiers. */
+interface PairKinds {
+  /** `value` in any system */
+  any: string;
+  /** `system|value` */
+  with: string;
+  /** `|value`: no system */
+  without: string;
+  /** `system|`: any value */
+  systemOnly: string;
+}
+const CODE: PairKinds = { any: TERM.code, with: TERM.systemCode, without: TERM.noSystemCode, systemOnly: TERM.system };
+const IDENTIFIER: PairKinds = { any: TERM.identValue, with: TERM.identSystemValue, without: TERM.identNoSystemValue, systemOnly: TERM.identSystem };
+
+/**
+ * The one term a search for `[system|]value` asks for (system undefined: any, null: none; value
+ * undefined: any). Stored pairs are spelled with the same function, so the two cannot differ.
+ */
+function pairTerm(code: string, kinds: PairKinds, system: string | null | undefined, value: string | undefined): string | undefined {
+  if (value === undefined) {
+    return system ? term(code, kinds.systemOnly, system) : undefined;
+  }
+  if (system === undefined) {
+    return term(code, kinds.any, value);
+  }
+  return system === null ? term(code, kinds.without, value) : term(code, kinds.with, system, value);
+}
+
+/** Every term a stored pair answers to: by its value alone, with its system (or none), by its system alone. */
+function storedPairTerms(code: string, kinds: PairKinds, system: string | null, value: string | null): (string | undefined)[] {
+  const v = value ?? undefined;
+  return [v === undefined ? undefined : pairTerm(code, kinds, undefined, v), v === undefined ? undefined : pairTerm(code, kinds, system, v), pairTerm(code, kinds, system, undefined)];
+}
+
 /** Every term of one event, from its index rows (extract.ts), without repeats. */
 export function termsOf(registry: SearchParamRegistry, resourceType: string, rows: IndexRows): string[] {
   const codes = new Map(registry.forType(resourceType).map((p) => [p.id, p.code]));
   const terms = new Set<string>();
-  const add = (p: number, kind: string, ...value: (string | null)[]) => {
+  const add = (p: number, termsOfRow: (code: string) => (string | null | undefined)[]) => {
     const code = codes.get(p);
-    if (code !== undefined && value.every((v) => v !== null)) {
-      terms.add(term(code, kind, ...(value as string[])));
+    if (code !== undefined) {
+      for (const t of [term(code, TERM.present), ...termsOfRow(code)]) {
+        if (t) {
+          terms.add(t);
+        }
+      }
     }
   };
   for (const row of rows.token) {
-    add(row.p, TERM.present);
-    add(row.p, TERM.code, row.c);
-    add(row.p, row.s === null ? TERM.noSystemCode : TERM.systemCode, ...(row.s === null ? [row.c] : [row.s, row.c]));
-    add(row.p, TERM.system, row.s);
+    add(row.p, (code) => storedPairTerms(code, CODE, row.s, row.c));
   }
   for (const row of rows.reference) {
-    add(row.p, TERM.present);
-    add(row.p, TERM.id, row.i);
-    add(row.p, TERM.typedId, row.t, row.i);
-    add(row.p, TERM.url, row.u);
-    add(row.p, TERM.identValue, row.iv);
-    add(row.p, row.is === null ? TERM.identNoSystemValue : TERM.identSystemValue, ...(row.is === null ? [row.iv] : [row.is, row.iv]));
-    add(row.p, TERM.identSystem, row.is);
+    add(row.p, (code) => [
+      row.i === null ? undefined : term(code, TERM.id, row.i),
+      row.i === null || row.t === null ? undefined : term(code, TERM.typedId, row.t, row.i),
+      row.u === null ? undefined : term(code, TERM.url, row.u),
+      ...storedPairTerms(code, IDENTIFIER, row.is, row.iv),
+    ]);
   }
   for (const row of rows.uri) {
-    add(row.p, TERM.present);
-    add(row.p, TERM.url, row.u);
+    add(row.p, (code) => [term(code, TERM.url, row.u)]);
   }
   for (const row of rows.string) {
-    add(row.p, TERM.present);
-    add(row.p, TERM.exact, row.e);
-    add(row.p, TERM.normalized, row.n);
+    add(row.p, (code) => [term(code, TERM.exact, row.e), term(code, TERM.normalized, row.n)]);
   }
   return [...terms];
 }
@@ -150,16 +181,11 @@ function tokenTerms(param: IndexedParam, code: string, test: TokenTest): string[
   if (test.kind === 'set') {
     // A code element is stored without its system, as condition-sql.ts takes it.
     return [...test.codes].flatMap(([system, codes]) =>
-      codes === 'any' ? [term(code, TERM.system, system)] : [...codes].flatMap((c) => [term(code, TERM.systemCode, system, c), term(code, TERM.noSystemCode, c)])
-    );
+      codes === 'any' ? [pairTerm(code, CODE, system, undefined)] : [...codes].flatMap((c) => [pairTerm(code, CODE, system, c), pairTerm(code, CODE, null, c)])
+    ).filter((t): t is string => t !== undefined);
   }
-  if (test.code === undefined) {
-    return test.system ? [term(code, TERM.system, test.system)] : [];
-  }
-  if (test.system === undefined) {
-    return [term(code, TERM.code, test.code)];
-  }
-  return [test.system === null ? term(code, TERM.noSystemCode, test.code) : term(code, TERM.systemCode, test.system, test.code)];
+  const t = pairTerm(code, CODE, test.system, test.code);
+  return t ? [t] : [];
 }
 
 function referenceTerms(code: string, test: ReferenceTest): string[] {
@@ -168,14 +194,10 @@ function referenceTerms(code: string, test: ReferenceTest): string[] {
       return [test.type ? term(code, TERM.typedId, test.type, test.id) : term(code, TERM.id, test.id)];
     case 'url':
       return [term(code, TERM.url, test.url)];
-    case 'identifier':
-      if (test.value === undefined) {
-        return test.system ? [term(code, TERM.identSystem, test.system)] : [];
-      }
-      if (test.system === undefined) {
-        return [term(code, TERM.identValue, test.value)];
-      }
-      return [test.system === null ? term(code, TERM.identNoSystemValue, test.value) : term(code, TERM.identSystemValue, test.system, test.value)];
+    case 'identifier': {
+      const t = pairTerm(code, IDENTIFIER, test.system, test.value);
+      return t ? [t] : [];
+    }
   }
 }
 
