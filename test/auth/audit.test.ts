@@ -130,10 +130,13 @@ describe('every access leaves a trace', () => {
     }
     const updates = (await auditOf(`entity=Patient/${patient.body.id}&subtype=update`)).filter((e) => e.agent?.[0]?.who?.identifier?.value === epj.id);
     expect(updates).toHaveLength(sent);
-    const read = await epj.fhir('GET', `Patient/${patient.body.id}?_elements=gender`);
+    // An alarm names its patient only in `patient`, which _elements=status leaves out of the answer.
+    const written = await vendor.fhir<DetectedIssue & { id: string }>('POST', 'DetectedIssue', alarm(1));
+    const read = await epj.fhir<DetectedIssue>('GET', `DetectedIssue/${written.body.id}?_elements=status`);
     expect(read.status).toBe(200);
-    const reads = await auditOf(`patient=Patient/${patient.body.id}&subtype=read`);
-    expect(reads.length).toBeGreaterThan(0);
+    expect(read.body.patient).toBeUndefined();
+    const reads = await auditOf(`patient:identifier=${FNR_SYSTEM}|${syntheticFnr(1)}&subtype=read`);
+    expect(reads.map((e) => e.entity?.[0]?.what?.reference)).toContain(`DetectedIssue/${written.body.id}`);
   });
 
   test('token issue and refusal: logins of the municipality\'s clients, refusals with the reason once the client proved who it is', async () => {
