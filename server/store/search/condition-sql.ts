@@ -40,8 +40,12 @@ type Columns = (column: string) => string;
 const own: Columns = (column) => `x.${column}`;
 const compositeFirst: Columns = (column) => `x.a_${column}`;
 /** The second part of a composite: dates have columns of their own (timestamptz, not numeric). */
-const compositeSecond = (table: string): Columns => (column) =>
-  table === 'date' && (column === 'low' || column === 'high') ? `x.b_d${column}` : column.startsWith('ident_') ? `x.b_${column === 'ident_system' ? 'system' : 'code'}` : `x.b_${column}`;
+const SECOND_COLUMNS: Record<string, Record<string, string>> = {
+  date: { low: 'b_dlow', high: 'b_dhigh' },
+  // A reference's identifier sits in the system and code columns (extract.ts addComposite).
+  reference: { ident_system: 'b_system', ident_value: 'b_code' },
+};
+const compositeSecond = (table: string): Columns => (column) => `x.${SECOND_COLUMNS[table]?.[column] ?? `b_${column}`}`;
 
 /** Types whose rows are not in the resource and index tables, so no chain can go through them. */
 const NOT_CHAINABLE = new Set(['AuditEvent']);

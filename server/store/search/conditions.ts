@@ -294,7 +294,7 @@ function compositeTest(param: IndexedParam, filter: Filter, value: string, baseU
     throw invalid(filter, 'a composite value is two parts joined by $ (for example http://loinc.org|8480-6$gt100)');
   }
   const [first, second] = parts;
-  const table = (param.components as NonNullable<IndexedParam['components']>)[1].table;
+  const table = (param.components as NonNullable<IndexedParam['components']>)[1].param.table;
   const plain: Filter = { ...filter, operator: 'eq' };
   switch (table) {
     case 'token':

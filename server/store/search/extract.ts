@@ -108,7 +108,7 @@ function addComposite(rows: IndexRows, param: IndexedParam, node: TypedValue): v
       values = [];
     }
     for (const value of values) {
-      addValue(part, { ...param, components: undefined, table: component.table }, value);
+      addValue(part, component.param, value);
     }
     return part;
   };

@@ -12,7 +12,8 @@ export type CompositePartTable = 'token' | 'string' | 'date' | 'reference' | 'qu
 
 /** One component of a composite parameter: the parameter it borrows its type from and its expression, relative to the composite's. */
 export interface CompositeComponent {
-  table: IndexTable;
+  /** The parameter whose kind the component's values have (its table), as its definition names it. */
+  param: IndexedParam;
   expression: FhirPathAtom;
 }
 
@@ -169,11 +170,11 @@ function compositeComponents(param: IndexedParam, params: Map<string, IndexedPar
   }
   const byUrl = new Map([...params.values()].map((p) => [p.definition.url, p]));
   const components = parts.map((part) => {
-    const table = byUrl.get(part.definition)?.table;
-    return table && part.expression ? { table, expression: parseFhirPath(part.expression) } : undefined;
+    const defining = byUrl.get(part.definition);
+    return defining?.table && part.expression ? { param: defining, expression: parseFhirPath(part.expression) } : undefined;
   });
   const [first, second] = components;
-  if (first?.table !== 'token' || !second || !PART_TABLES.has(second.table)) {
+  if (first?.param.table !== 'token' || !second?.param.table || !PART_TABLES.has(second.param.table)) {
     return undefined;
   }
   return [first, second];
