@@ -58,7 +58,7 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
   const database = db ?? (await openDatabase(config));
   await migrate(database);
   const registry = await SearchParamRegistry.load(database);
-  const store = new ResourceStore(database, registry, undefined, { searchTimeoutMs: config.searchTimeoutMs });
+  const store = ResourceStore.open(database, registry, config.searchTimeoutMs);
   const router = new FhirRouter();
   const profiles = loadProfileRegistry();
   registry.codeSets = profiles.terminology;
@@ -98,6 +98,7 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
     subscriptions,
     close: async () => {
       await subscriptions.close();
+      await store.close();
       await database.close();
     },
   };

@@ -38,6 +38,8 @@ export interface SearchOptions {
 export interface StoreLimits {
   /** A search running longer is cancelled and answered 400 too-costly; 0 for none (SEARCH_TIMEOUT_MS). */
   searchTimeoutMs: number;
+  /** Where searches outside a transaction run: a pool whose statements carry that limit (Database.limited). */
+  searchDb?: Database;
 }
 
 export class ResourceStore {
@@ -54,6 +56,17 @@ export class ResourceStore {
     this.registry = registry;
     this.commitListeners = commitListeners;
     this.limits = limits;
+  }
+
+  /** The server's store: searches bounded by `searchTimeoutMs` where the database can cancel them. */
+  static open(db: Database, registry: SearchParamRegistry, searchTimeoutMs: number): ResourceStore {
+    const searchDb = searchTimeoutMs ? db.limited(searchTimeoutMs) : undefined;
+    return new ResourceStore(db, registry, new Set(), { searchTimeoutMs, searchDb });
+  }
+
+  /** Closes what the store opened itself (the search pool); the database is its opener's to close. */
+  async close(): Promise<void> {
+    await this.limits.searchDb?.close();
   }
 
   /**
@@ -235,27 +248,25 @@ export class ResourceStore {
 
   /**
    * Runs a search's statements under the time limit: PostgreSQL cancels them when it is reached
-   * and the caller gets a 400 too-costly, whatever the search and wherever it runs (alone, in a
-   * batch or transaction, for a conditional reference). The embedded store (one user, no
-   * cancellation) has no limit.
+   * and the caller gets a 400 too-costly, whatever the search and wherever it runs. Alone, it runs
+   * on the limited pool (no extra statements); inside a bundle's transaction the limit is set for
+   * its statements and lifted after them, and a search cancelled there fails the bundle, as any
+   * failed entry of a transaction does. The embedded store (one user, no cancellation) has no limit.
    */
   private async withinSearchLimit<T>(fn: (db: Database) => Promise<T>): Promise<T> {
-    const ms = this.limits.searchTimeoutMs;
-    if (!ms || this.db.engine !== 'postgres') {
+    const { searchTimeoutMs: ms, searchDb } = this.limits;
+    const inBundle = this.db.inTransaction && ms > 0 && this.db.engine === 'postgres';
+    if (!inBundle && !searchDb) {
       return fn(this.db);
     }
-    // Inside a bundle's transaction the limit holds for the search's statements and is lifted after
-    // them; a search cancelled there fails the bundle, as any failed entry of a transaction does.
-    const limited = async (db: Database, lift: boolean): Promise<T> => {
-      await db.query("SELECT set_config('statement_timeout', $1, true)", [String(Math.floor(ms))]);
-      const result = await fn(db);
-      if (lift) {
-        await db.query("SELECT set_config('statement_timeout', '0', true)");
-      }
-      return result;
-    };
     try {
-      return this.db.inTransaction ? await limited(this.db, true) : await this.db.transaction((tx) => limited(tx, false));
+      if (!inBundle) {
+        return await fn(searchDb as Database);
+      }
+      await this.db.query("SELECT set_config('statement_timeout', $1, true)", [String(Math.floor(ms))]);
+      const result = await fn(this.db);
+      await this.db.query("SELECT set_config('statement_timeout', '0', true)");
+      return result;
     } catch (err) {
       if (sqlState(err) === SqlState.queryCanceled) {
         throw new OperationOutcomeError({

@@ -48,6 +48,7 @@ export async function startTestServer(overrides: Partial<Config> = {}, appOption
     close: async () => {
       await app.close();
       await services.subscriptions.close();
+      await services.store.close();
       await database.drop();
     },
   };

@@ -15,6 +15,11 @@ export interface Database {
   readonly inTransaction: boolean;
   /** Which engine answers: used only for health output and for the few places the engines differ. */
   readonly engine: 'postgres' | 'pglite';
+  /**
+   * A handle of its own whose every statement the database cancels after `ms` (SQLSTATE 57014);
+   * undefined where statements cannot be cancelled (PGlite: one user, in-process). Close it apart.
+   */
+  limited(ms: number): Database | undefined;
   close(): Promise<void>;
 }
 

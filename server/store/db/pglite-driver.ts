@@ -14,6 +14,12 @@ type Handle = PGlite | Transaction;
  */
 export class PgliteDatabase implements Database {
   readonly engine = 'pglite' as const;
+
+  /** PGlite runs one statement at a time in this process: nothing can cancel it. */
+  limited(): undefined {
+    return undefined;
+  }
+
   private readonly handle: Handle;
   private readonly root: PGlite | undefined;
   readonly inTransaction: boolean;

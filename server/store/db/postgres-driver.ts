@@ -10,22 +10,33 @@ export class PostgresDatabase implements Database {
   private readonly sql: Sql;
   private readonly root: postgres.Sql | undefined;
   readonly inTransaction: boolean;
+  /** How the pool was opened, for a limited pool beside it. */
+  private readonly opened: { url: string; max: number } | undefined;
 
-  private constructor(sql: Sql, root: postgres.Sql | undefined, inTransaction: boolean) {
+  private constructor(sql: Sql, root: postgres.Sql | undefined, inTransaction: boolean, opened?: { url: string; max: number }) {
     this.sql = sql;
     this.root = root;
     this.inTransaction = inTransaction;
+    this.opened = opened;
   }
 
   /** Opens a pool on `url`; `max` bounds the connections this process holds. */
-  static connect(url: string, max = 10): PostgresDatabase {
+  static connect(url: string, max = 10, statementTimeoutMs?: number): PostgresDatabase {
     const sql = postgres(url, {
       max,
       onnotice: () => undefined,
       // JIT compilation pays off for long analytical queries, not for the short statements of an API.
-      connection: { application_name: 'knutepunkt', jit: 'off' },
+      connection: { application_name: 'knutepunkt', jit: 'off', ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}) },
     });
-    return new PostgresDatabase(sql, sql, false);
+    return new PostgresDatabase(sql, sql, false, { url, max });
+  }
+
+  /**
+   * A pool beside this one whose connections carry the timeout as a session setting: a limited
+   * statement costs no more round trips than any other (postgres.js opens connections lazily).
+   */
+  limited(ms: number): Database | undefined {
+    return this.opened ? PostgresDatabase.connect(this.opened.url, this.opened.max, ms) : undefined;
   }
 
   async query<T extends object = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
