@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       subscriptionAllowedHosts: [],
       bodyLimit: 10 * 1024 * 1024,
       searchTimeoutMs: 10_000,
+      fhirpathTimeoutMs: 5000,
       baseUrl: undefined,
       defaultProfiles: true,
       syntheticIdentifiers: false,
@@ -65,6 +66,7 @@ describe('loadConfig', () => {
       SUBSCRIPTION_ALLOWED_HOSTS: ' a.example , b.example,,',
       BODY_LIMIT: '2048',
       SEARCH_TIMEOUT_MS: '2500',
+      FHIRPATH_TIMEOUT_MS: '750',
       BASE_URL: 'https://fhir.kommune.example/fhir//',
       DEFAULT_PROFILES: 'Off',
       SYNTHETIC_IDENTIFIERS: 'accept',
@@ -93,6 +95,7 @@ describe('loadConfig', () => {
       subscriptionAllowedHosts: ['a.example', 'b.example'],
       bodyLimit: 2048,
       searchTimeoutMs: 2500,
+      fhirpathTimeoutMs: 750,
       baseUrl: 'https://fhir.kommune.example/fhir',
       defaultProfiles: false,
       syntheticIdentifiers: true,
@@ -209,6 +212,8 @@ describe('loadConfig', () => {
     expect(configError({ BODY_LIMIT: '100' }).message).toMatch(/^BODY_LIMIT /);
     expect(configError({ SEARCH_TIMEOUT_MS: '-1' }).message).toMatch(/^SEARCH_TIMEOUT_MS /);
     expect(configError({ SEARCH_TIMEOUT_MS: 'soon' }).message).toMatch(/^SEARCH_TIMEOUT_MS /);
+    expect(configError({ FHIRPATH_TIMEOUT_MS: '600001' }).message).toMatch(/^FHIRPATH_TIMEOUT_MS /);
+    expect(loadConfig({ FHIRPATH_TIMEOUT_MS: '0' }).fhirpathTimeoutMs).toBe(0);
     expect(configError({ BASE_URL: 'fhir.example/fhir' }).message).toMatch(/^BASE_URL /);
     expect(configError({ BASE_URL: 'ftp://fhir.example' }).message).toMatch(/^BASE_URL /);
   });

@@ -60,6 +60,15 @@ export function compileExpression(expression: string, parameter = 'expression'):
 }
 
 /**
+ * Evaluates one expression over resources given as JSON text: the typed values of each, in order.
+ * What the `$fhirpath` worker (worker.ts) runs, and the operation itself when it has no time budget.
+ */
+export function evaluateEach(expression: string, resources: readonly string[]): TypedValue[][] {
+  const evaluate = compileExpression(expression);
+  return resources.map((text) => evaluate(JSON.parse(text) as Resource));
+}
+
+/**
  * FHIR's environment variables (FHIR R4 §2.1.9.1.6): %sct, %loinc, %ucum, and %vs-[name] and
  * %ext-[name] for HL7's value sets and extensions, as many as the expression names.
  */

@@ -6,9 +6,11 @@ import { eventsOperation, eventsRange, statusOperation } from '../../subscriptio
 import { validateOperation } from '../fhir/operations/validate.ts';
 import { journalingAcknowledged } from '../fhir/operations/journaling-acknowledged.ts';
 import { fhirpathOperation } from '../fhir/operations/fhirpath.ts';
+import { FhirPathBusyError, fhirpathEvaluator } from '../fhirpath/pool.ts';
 import type { QueryRecord } from '../fhir/search-request.ts';
 import type { Services } from '../services.ts';
 import { requestContext, send } from './fhir-routes.ts';
+import { HttpError } from './negotiation.ts';
 
 type Params = { type: string; id?: string };
 
@@ -42,9 +44,20 @@ export function registerOperationRoutes(app: FastifyInstance, services: Services
     const resource = await journalingAcknowledged(requestContext(services, req), services.repository, req.params.type, req.params.id);
     return send(reply, req, { status: 200, body: JSON.stringify(resource) });
   });
+  // $fhirpath evaluates in worker threads under FHIRPATH_TIMEOUT_MS (fhirpath/pool.ts), started when
+  // first needed and ended with the server.
+  const evaluator = fhirpathEvaluator(services.config.fhirpathTimeoutMs);
+  app.addHook('onClose', () => evaluator.close());
   const fhirpath = async (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const repo = services.repository(requestContext(services, req));
-    const answer = await fhirpathOperation(repo, req.params.type, req.params.id, req.query as QueryRecord);
+    const answer = await fhirpathOperation(repo, evaluator, req.params.type, req.params.id, req.query as QueryRecord).catch((err: unknown) => {
+      if (err instanceof FhirPathBusyError) {
+        // Every worker is taken and enough requests wait: the server's capacity, not this client's rate.
+        reply.header('Retry-After', String(err.retryAfterSeconds));
+        throw new HttpError(503, 'throttled', err.message);
+      }
+      throw err;
+    });
     req.auditSubjects = answer.subjects;
     return send(reply, req, { status: 200, body: JSON.stringify(answer.parameters) });
   };

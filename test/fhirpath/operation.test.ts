@@ -1,4 +1,5 @@
 import type { Bundle, CapabilityStatement, OperationOutcome, Parameters, ParametersParameter, Patient } from '@medplum/fhirtypes';
+import { availableParallelism } from 'node:os';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { useTestServer } from '../support/server.ts';
 import { keyedObservation, newKey } from '../search/helpers.ts';
@@ -7,9 +8,11 @@ import type { Key } from '../search/helpers.ts';
 /**
  * `$fhirpath` over HTTP: an expression evaluated over what a search finds or over one resource,
  * each value typed, paged like the search; bad expressions and bad searches are 400s naming them.
+ * Evaluation runs in worker threads under a time budget, small here so the tests of it are quick.
  */
 
-const env = useTestServer();
+const BUDGET_MS = 1000;
+const env = useTestServer({ fhirpathTimeoutMs: BUDGET_MS });
 const fhir = env.fhir;
 
 let key: Key;
@@ -120,5 +123,58 @@ describe('bad input is a 400 naming it', () => {
     expect(patientResource?.operation?.map((o) => o.name)).toEqual(expect.arrayContaining(['fhirpath', 'validate']));
     const definition = await fhir.get<Bundle>('OperationDefinition?url=https://knutepunkt.dev/fhir/OperationDefinition/fhirpath');
     expect(definition.body.entry?.[0]?.resource).toMatchObject({ resourceType: 'OperationDefinition', code: 'fhirpath', type: true, instance: true });
+  });
+});
+
+/** `(1|…|10).select(….count()).count()` nested eight deep: 10^7 unions, an hour's work in little memory. */
+const TEN = '(1|2|3|4|5|6|7|8|9|10)';
+const EXPENSIVE = Array.from({ length: 8 }).reduce<string>((inner) => `${TEN}.select(${inner}).count()`, TEN);
+
+describe('the time budget', () => {
+  test('an expression past the budget is cancelled and answered 400 too-costly, while the server keeps answering; the next one runs', async () => {
+    // A worker is started when first needed; this one is warm before the clock starts.
+    expect((await run(`Patient/${patient.id}/$fhirpath?expression=name.given`)).status).toBe(200);
+    const started = performance.now();
+    const slow = run(`Patient/${patient.id}/$fhirpath?expression=${encodeURIComponent(EXPENSIVE)}`).then((res) => ({ res, at: performance.now() }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const asked = performance.now();
+    const metadata = await fhir.get<CapabilityStatement>('metadata');
+    const answered = performance.now();
+    expect(metadata.status).toBe(200);
+    const { res, at } = await slow;
+    // The event loop was free: metadata came back while the expression was still running.
+    expect(answered).toBeLessThan(at);
+    expect(answered - asked).toBeLessThan(BUDGET_MS / 2);
+    expect(res.status, res.text).toBe(400);
+    expect(res.body.issue?.[0]).toMatchObject({ severity: 'error', code: 'too-costly', expression: ['expression'] });
+    expect(res.body.issue?.[0]?.details?.text).toMatch(`ran longer than the limit of ${BUDGET_MS} ms and was cancelled`);
+    expect(at - started).toBeGreaterThanOrEqual(BUDGET_MS - 50);
+    expect(at - started).toBeLessThan(BUDGET_MS + 1500);
+    // The cancelled worker was ended; the next expression gets a new one and its answer is as before.
+    const after = await run(`Patient/${patient.id}/$fhirpath?expression=${encodeURIComponent("birthDate + 1 year | (1 'cm' + 2 'mm')")}`);
+    expect(after.status, after.text).toBe(200);
+    expect(values(results(after.body)[0])).toEqual([
+      { name: 'System.Date', valueDate: '1951-02-03' },
+      { name: 'System.Quantity', valueQuantity: { value: 12, unit: 'mm' } },
+    ]);
+  });
+
+  test('when every worker is busy and the queue is full, a request is turned away at once: 503 with Retry-After', async () => {
+    // One worker per core, at most two, and two waiting requests per worker: one request more is too many.
+    const capacity = 3 * Math.min(2, availableParallelism());
+    const started = performance.now();
+    const answers = await Promise.all(
+      Array.from({ length: capacity + 1 }, () =>
+        run(`Patient/${patient.id}/$fhirpath?expression=${encodeURIComponent(EXPENSIVE)}`).then((res) => ({ res, ms: performance.now() - started }))
+      )
+    );
+    const [turnedAway, ...others] = answers.filter(({ res }) => res.status === 503);
+    expect(others).toEqual([]);
+    expect(turnedAway.ms).toBeLessThan(BUDGET_MS);
+    expect(turnedAway.res.headers.get('retry-after')).toBe(String(Math.ceil(BUDGET_MS / 1000)));
+    expect(turnedAway.res.body.issue?.[0]?.code).toBe('throttled');
+    const cancelled = answers.filter(({ res }) => res.status !== 503);
+    expect(cancelled.map(({ res }) => [res.status, res.body.issue?.[0]?.code])).toEqual(Array.from({ length: capacity }, () => [400, 'too-costly']));
+    expect((await run(`Patient/${patient.id}/$fhirpath?expression=name.family`)).status).toBe(200);
   });
 });

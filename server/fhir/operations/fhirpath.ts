@@ -2,6 +2,7 @@ import { badRequest, OperationOutcomeError } from '@medplum/core';
 import type { Parameters, ParametersParameter, Resource } from '@medplum/fhirtypes';
 import type { TypedValue } from '../../fhirpath/engine.ts';
 import { compileExpression } from '../../fhirpath/engine.ts';
+import type { FhirPathEvaluator } from '../../fhirpath/pool.ts';
 import { authorize } from '../../auth/auth-context.ts';
 import { encodeCursor } from '../../store/search/execute.ts';
 import { isKnownResourceType } from '../definitions.ts';
@@ -16,7 +17,9 @@ import { parseSearch } from '../search-request.ts';
  * need-to-know, one page at a time. The answer is a Parameters resource: the expression, then one
  * `result` per resource holding its reference and each value, named by its type and carried in the
  * matching `value[x]` (a resource as `resource`, a backbone element as JSON text), then `next`
- * when the search has another page.
+ * when the search has another page. The expression is compiled here, so one that does not parse is a
+ * 400 at once; it is evaluated by `evaluator`, in a worker thread under the server's time budget
+ * (fhirpath/pool.ts, FHIRPATH_TIMEOUT_MS).
  */
 
 const DEFAULT_RESOURCES = 20;
@@ -28,7 +31,13 @@ export interface FhirPathAnswer {
   subjects: Resource[];
 }
 
-export async function fhirpathOperation(repo: KnutepunktRepository, resourceType: string, id: string | undefined, query: QueryRecord): Promise<FhirPathAnswer> {
+export async function fhirpathOperation(
+  repo: KnutepunktRepository,
+  evaluator: Pick<FhirPathEvaluator, 'evaluate'>,
+  resourceType: string,
+  id: string | undefined,
+  query: QueryRecord
+): Promise<FhirPathAnswer> {
   if (!isKnownResourceType(resourceType)) {
     throw new OperationOutcomeError(badRequest(`Unknown resource type ${resourceType}`));
   }
@@ -36,36 +45,40 @@ export async function fhirpathOperation(repo: KnutepunktRepository, resourceType
   if (typeof given !== 'string') {
     throw new OperationOutcomeError(badRequest('$fhirpath needs one expression parameter', 'expression'));
   }
-  const evaluate = compileExpression(given);
+  compileExpression(given);
   let subjects: Resource[];
+  let texts: string[];
   let next: string | undefined;
   if (id !== undefined) {
     if (Object.keys(searchQuery).length > 0) {
       throw new OperationOutcomeError(badRequest('$fhirpath on one resource takes only the expression', Object.keys(searchQuery)[0]));
     }
     subjects = [await repo.readResource(resourceType, id)];
+    texts = subjects.map((resource) => JSON.stringify(resource));
   } else {
     authorize(repo.context.auth, 's', resourceType);
     const request = parseSearch(resourceType, searchQuery);
-    // Evaluation runs on the server's event loop: a page of at most MAX_RESOURCES bounds its cost.
+    // A page of at most MAX_RESOURCES bounds what is copied to the worker and the size of the answer.
     request.count = request.count ?? DEFAULT_RESOURCES;
     if (request.count > MAX_RESOURCES) {
       throw new OperationOutcomeError(badRequest(`$fhirpath evaluates at most ${MAX_RESOURCES} resources a page (_count)`, '_count'));
     }
     const page = await repo.visiblePage(resourceType, await repo.searchStore(request));
-    subjects = page.rows.map((row) => JSON.parse(row.content) as Resource);
+    texts = page.rows.map((row) => row.content);
+    subjects = texts.map((text) => JSON.parse(text) as Resource);
     if (page.next) {
       const nextQuery = new URLSearchParams({ ...flatten(searchQuery), expression: given, _cursor: encodeCursor(page.next) });
       next = `${repo.context.baseUrl}/${resourceType}/$fhirpath?${nextQuery.toString()}`;
     }
   }
+  const values = await evaluator.evaluate(given, texts);
   const parameter: ParametersParameter[] = [{ name: 'expression', valueString: given }];
-  for (const resource of subjects) {
+  subjects.forEach((resource, i) => {
     parameter.push({
       name: 'result',
-      part: [{ name: 'resource', valueReference: { reference: `${resource.resourceType}/${resource.id}` } }, ...evaluate(resource).map(valuePart)],
+      part: [{ name: 'resource', valueReference: { reference: `${resource.resourceType}/${resource.id}` } }, ...values[i].map(valuePart)],
     });
-  }
+  });
   if (next) {
     parameter.push({ name: 'next', valueUri: next });
   }
