@@ -1,6 +1,8 @@
 import type { CapabilityStatement, CapabilityStatementRestResource, ResourceType } from '@medplum/fhirtypes';
 import { COLUMN_PARAMS } from '../store/search/registry.ts';
-import type { SearchParamRegistry } from '../store/search/registry.ts';
+import type { IndexedParam, SearchParamRegistry } from '../store/search/registry.ts';
+import { isIdentifierParam } from '../store/search/conditions.ts';
+import { TEXT_PARAMS } from '../store/search/text.ts';
 import { getResourceTypes } from './definitions.ts';
 import type { TopicCatalog } from '../../subscriptions/topics/topic-catalog.ts';
 
@@ -21,6 +23,18 @@ const RESOURCE_OPERATIONS = [
 /** How the Backport IG has an R4 server list the topics it offers: on its Subscription resource. */
 const TOPIC_CANONICAL = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/capabilitystatement-subscriptiontopic-canonical';
 const BACKPORT_SERVER = 'http://hl7.org/fhir/uv/subscriptions-backport/CapabilityStatement/backport-subscription-server-r4';
+
+/** What a parameter offers beyond its type's usual modifiers, said where a client looks for it. */
+function searchParamDocumentation(param: IndexedParam): string | undefined {
+  if (TEXT_PARAMS[param.code]) {
+    return `${TEXT_PARAMS[param.code].description}; :missing is the only modifier.`;
+  }
+  return isIdentifierParam(param) ? 'Also :of-type=typeSystem|typeCode|value (the identifier\'s type coding and its value).' : undefined;
+}
+
+/** How contained resources are searched, for the REST documentation. */
+const CONTAINED_DOCUMENTATION =
+  'Search: _contained=false (default), true or both and _containedType=container (default) or contained on every type; with true or both, chains, _has, _sort, _include, _revinclude and _total=accurate are refused (400).';
 
 /**
  * The CapabilityStatement, generated from the interactions this server implements, the search
@@ -44,11 +58,10 @@ export function buildCapabilityStatement(registry: SearchParamRegistry, topics: 
     searchParam: registry
       .forType(type)
       .filter((p) => p.table !== undefined || COLUMN_PARAMS.has(p.code))
-      .map((p) => ({
-        name: p.code,
-        definition: p.definition.url,
-        type: p.definition.type,
-      })),
+      .map((p) => {
+        const documentation = searchParamDocumentation(p);
+        return { name: p.code, definition: p.definition.url, type: p.definition.type, ...(documentation ? { documentation } : {}) };
+      }),
     operation: type === 'Subscription' ? [...RESOURCE_OPERATIONS, ...SUBSCRIPTION_OPERATIONS] : RESOURCE_OPERATIONS,
     ...(type === 'Subscription'
       ? {
@@ -71,6 +84,7 @@ export function buildCapabilityStatement(registry: SearchParamRegistry, topics: 
     rest: [
       {
         mode: 'server',
+        documentation: CONTAINED_DOCUMENTATION,
         resource: resources,
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
       },

@@ -6,6 +6,7 @@ import type {
   RangeTest,
   ReferenceTest,
   StringTest,
+  TextTest,
   TokenTest,
   UriTest,
 } from './conditions.ts';
@@ -77,7 +78,14 @@ function indexRowMatches(condition: Condition & { kind: 'index' }, rows: IndexRo
       return rows.composite.some(
         (row) => row.p === p && condition.tests.some((t) => tokenHolds(t.first, { p, s: row.as, c: row.ac, d: row.ad }) && compositePartHolds(t.second, row, now))
       );
+    case 'text':
+      return rows.text.some((row) => row.p === p && condition.tests.some((t) => textHolds(t, row.w.split(' '))));
   }
+}
+
+/** Every word searched begins a word of the row, as `doc @@ 'word':* & …` in condition-sql.ts. */
+function textHolds(test: TextTest, words: string[]): boolean {
+  return test.words.every((w) => words.some((word) => word.startsWith(w)));
 }
 
 /** The second part of a composite pair, read from its b columns as condition-sql.ts reads them. */

@@ -15,6 +15,7 @@ import type { SqlParams } from './sql.ts';
 import { escapeLike } from './sql.ts';
 import { visibleTenants } from '../tenants.ts';
 import { CANONICAL_UCUM } from './ucum.ts';
+import { wordsQuery } from './text.ts';
 
 /**
  * Conditions (conditions.ts) as SQL over a resource row (alias `r`, or the alias of a chain's link)
@@ -33,6 +34,17 @@ export interface SqlContext {
   alias?: string;
   /** Its resource type (what `_has` references must point at). */
   resourceType?: string;
+  /**
+   * The condition is about the contained resources of the row (contained.ts): their rows carry
+   * the negated parameter ids, and `_id` is the code of the marker row under the negated id of
+   * the type's `_id` parameter (`idParam`).
+   */
+  contained?: { idParam: number };
+}
+
+/** A parameter's id in the index rows the condition reads: negated for contained resources. */
+function paramId(id: number, ctx: SqlContext): number {
+  return ctx.contained ? -id : id;
 }
 
 /** A logical index column (`code`, `low`) as SQL; own tables are alias `x`, a composite's parts its a_/b_ columns. */
@@ -55,6 +67,10 @@ export function conditionSql(condition: Condition, ctx: SqlContext): string {
   const r = ctx.alias ?? 'r';
   switch (condition.kind) {
     case 'id': {
+      if (ctx.contained) {
+        const test = `x.code ${condition.negate ? '<> ALL' : '= ANY'}(${params.add(condition.ids)}::text[])`;
+        return `${r}.rkey IN (SELECT x.rkey FROM idx_token x WHERE x.tenant = ${ctx.tenant} AND x.param = ${params.add(-ctx.contained.idParam)} AND ${test})`;
+      }
       const list = condition.ids.map((id) => params.add(id)).join(', ');
       return condition.negate ? `${r}.id NOT IN (${list})` : `${r}.id IN (${list})`;
     }
@@ -65,7 +81,7 @@ export function conditionSql(condition: Condition, ctx: SqlContext): string {
     }
     case 'missing': {
       const table = condition.param.table as string;
-      const exists = `EXISTS (SELECT 1 FROM idx_${table} m WHERE m.rkey = ${r}.rkey AND m.param = ${params.add(condition.param.id)})`;
+      const exists = `EXISTS (SELECT 1 FROM idx_${table} m WHERE m.rkey = ${r}.rkey AND m.param = ${params.add(paramId(condition.param.id, ctx))})`;
       return condition.missing ? `NOT ${exists}` : exists;
     }
     case 'index':
@@ -123,11 +139,13 @@ function hasSql(condition: Condition & { kind: 'has' }, ctx: SqlContext, r: stri
  * its distinct keys is the search's total, read from the index alone.
  */
 export function indexSubquery(condition: Condition & { kind: 'index' }, ctx: SqlContext): string {
-  const alternatives = indexAlternatives(condition, ctx.params);
-  return `SELECT x.rkey FROM idx_${condition.table} x WHERE x.tenant = ${ctx.tenant} AND x.param = ${ctx.params.add(condition.param.id)} AND (${alternatives.join(' OR ')})`;
+  const id = paramId(condition.param.id, ctx);
+  const alternatives = indexAlternatives(condition, ctx.params, id);
+  return `SELECT x.rkey FROM idx_${condition.table} x WHERE x.tenant = ${ctx.tenant} AND x.param = ${ctx.params.add(id)} AND (${alternatives.join(' OR ')})`;
 }
 
-function indexAlternatives(condition: Condition & { kind: 'index' }, params: SqlParams): string[] {
+/** `id`: the parameter's id in the rows read, which the lexemes of idx_text carry too. */
+function indexAlternatives(condition: Condition & { kind: 'index' }, params: SqlParams, id: number): string[] {
   switch (condition.table) {
     case 'token':
       return condition.tests.map((t) => tokenSql(t, params));
@@ -145,6 +163,8 @@ function indexAlternatives(condition: Condition & { kind: 'index' }, params: Sql
       return condition.tests.map((t) => quantitySql(t, params));
     case 'composite':
       return condition.tests.map((t) => `(${tokenSql(t.first, params, compositeFirst)} AND ${compositePartSql(t.second, params)})`);
+    case 'text':
+      return condition.tests.map((t) => `x.doc @@ ${params.add(wordsQuery(id, t.words), 'tsquery')}`);
   }
 }
 

@@ -13,6 +13,11 @@ export interface PageRow {
   id: string;
   content: string;
   keys: (string | null)[];
+  /**
+   * Where the entry lives, relative to the base, when not `[searched type]/[id]`: a container
+   * (`Observation/1`) or a contained resource (`Observation/1#p1`) of a `_contained` search.
+   */
+  path?: string;
 }
 
 export interface SearchPage {
@@ -146,7 +151,8 @@ export async function executeSearch(db: Database, plan: SearchPlan, options: Pag
   if (backward) {
     pageRows.reverse();
   }
-  page.rows = pageRows;
+  // Cursors stay those of the rows the SQL found (containers, for a search of contained resources).
+  page.rows = plan.refine ? pageRows.flatMap(plan.refine) : pageRows;
   const first = pageRows[0];
   const last = pageRows.at(-1);
   if (backward) {

@@ -109,3 +109,16 @@ export function numberRange(text: string): { low: string; high: string } | undef
   const digits = Math.min(20, Math.max(0, decimals - exponent + 1));
   return { low: (value - halfStep).toFixed(digits), high: (value + halfStep).toFixed(digits) };
 }
+
+/**
+ * The system column of the extra token row that indexes an identifier by its type for `:of-type`
+ * (`identifier:of-type=http://terminology.hl7.org/CodeSystem/v2-0203|MR|12345`): the row holds
+ * the identifier's value as its code and this marker as its system. A FHIR uri has no whitespace,
+ * so no real system can equal a marker, and the first space after the prefix ends the type's
+ * system. The marker row always sits beside the identifier's own row with the same value, so the
+ * other token searches (`value`, `system|value`, `|value`, `:not`, `:text`, sorting by the code) find
+ * and order exactly what they would without it.
+ */
+export function ofTypeMarker(typeSystem: string | undefined, typeCode: string): string {
+  return `of-type ${typeSystem ?? ''} ${typeCode}`;
+}
