@@ -17,6 +17,16 @@ export interface Config {
   bodyLimit: number;
   /** A search running longer is cancelled and answered 400 too-costly (SEARCH_TIMEOUT_MS; 0: no limit). */
   searchTimeoutMs: number;
+  /**
+   * A $fhirpath evaluation running longer is cancelled and answered 400 too-costly (FHIRPATH_TIMEOUT_MS).
+   * It runs in a worker thread; 0: no limit, evaluated on the server's event loop (development only).
+   */
+  fhirpathTimeoutMs: number;
+  /**
+   * How often this process looks for SearchParameters other processes wrote (SEARCH_PARAM_SYNC_MS);
+   * a re-index job waits twice this before it starts, until every process indexes the new parameter.
+   */
+  searchParamSyncMs: number;
   /** Public base URL of the FHIR API, used in Location headers and Bundle links. */
   baseUrl?: string;
   /** Apply each type's default welfare-technology profile to every write, claimed or not. */
@@ -178,6 +188,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean),
     bodyLimit: parseInteger(env, 'BODY_LIMIT', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     searchTimeoutMs: parseInteger(env, 'SEARCH_TIMEOUT_MS', 10_000, 0, 600_000),
+    fhirpathTimeoutMs: parseInteger(env, 'FHIRPATH_TIMEOUT_MS', 5000, 0, 600_000),
+    searchParamSyncMs: parseInteger(env, 'SEARCH_PARAM_SYNC_MS', 2000, 50, 60_000),
     baseUrl: baseUrl?.replace(/\/+$/, ''),
     defaultProfiles,
     syntheticIdentifiers,

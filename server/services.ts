@@ -23,6 +23,10 @@ import { SERVER_TENANT } from './store/tenants.ts';
 import { NeedToKnow } from './auth/need-to-know.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { parseSearchRequest } from '@medplum/core';
+import type { SearchParameter } from '@medplum/fhirtypes';
+import { customParamIssues } from './store/search/custom-params.ts';
+import { CustomParamSync } from './store/search/custom-param-sync.ts';
+import { ReindexRunner } from './store/reindex/runner.ts';
 
 /** The tenant of AUTH=off, and the one the server publishes its definitions in (store/tenants.ts). */
 export const DEFAULT_TENANT = SERVER_TENANT;
@@ -36,8 +40,8 @@ export interface Services {
   validate: Validator;
   /** The validator behind `validate`, for $validate and its warnings. */
   validator: ResourceValidator;
-  /** The CapabilityStatement as JSON text, generated from what this server supports. */
-  capabilityStatement: string;
+  /** The CapabilityStatement as JSON text, generated from what this server supports (and again when its search parameters change). */
+  readonly capabilityStatement: string;
   /** A repository for one request. */
   repository(context: RequestContext): KnutepunktRepository;
   /** Tokens, clients and tenants (server/auth/). */
@@ -48,6 +52,10 @@ export interface Services {
   needToKnow: NeedToKnow;
   /** The outbox relay, notification queue and delivery worker this process runs. */
   subscriptions: SubscriptionRuntime;
+  /** Builds index rows again after a SearchParameter is defined or changed (server/store/reindex/). */
+  reindex: ReindexRunner;
+  /** Keeps the search parameters defined by SearchParameter resources current in this process. */
+  customParams: CustomParamSync;
   /** Stops subscription delivery, then closes the database. */
   close(): Promise<void>;
 }
@@ -68,7 +76,10 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
   const validator = new ResourceValidator(
     profiles,
     { defaultProfiles: config.defaultProfiles, allowSyntheticIdentifiers: config.syntheticIdentifiers },
-    { Subscription: (resource) => subscriptionIssues(resource as Subscription, admission) },
+    {
+      Subscription: (resource) => subscriptionIssues(resource as Subscription, admission),
+      SearchParameter: (resource) => customParamIssues(resource as SearchParameter, registry),
+    },
   );
   const validate = validator.validate;
   // Need-to-know looks episodes and patients up as the server itself, in the caller's tenant.
@@ -76,13 +87,22 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
     new KnutepunktRepository(store, { tenant, baseUrl: config.baseUrl ?? '' }, validate).searchResources(parseSearchRequest(type, query))
   );
   const repository = (context: RequestContext): KnutepunktRepository => new KnutepunktRepository(store, context, validate, needToKnow);
+  // SearchParameters define search parameters: the profiles' own (published below) and run-time ones.
+  const reindex = new ReindexRunner(database, registry, { baseUrl: config.baseUrl, pollMs: config.searchParamSyncMs * 2 });
+  const customParams = new CustomParamSync(database, registry, { intervalMs: config.searchParamSyncMs, onJob: (delayMs) => reindex.wake(delayMs) });
+  reindex.onProgress = () => void customParams.refreshIndexing();
+  store.definitionsWritten = () => customParams.refresh();
   // Definitions and topics are ordinary resources clients can search (topics: Basic?code=SubscriptionTopic).
   await publishConformanceResources(repository({ tenant: DEFAULT_TENANT, baseUrl: config.baseUrl ?? '' }), [
     ...profiles.ownResources,
     ...topics.all().map((t) => t.resource),
   ]);
+  await customParams.refresh();
+  customParams.start();
+  reindex.start();
   const auth = await AuthService.start(database, config.tokens);
   const subscriptions = startSubscriptionRuntime({ config, db: database, store, repository, topics });
+  let capability = { generation: -1, json: '' };
   return {
     config,
     db: database,
@@ -90,13 +110,22 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
     router,
     validate,
     validator,
-    capabilityStatement: JSON.stringify(buildCapabilityStatement(registry, topics)),
+    get capabilityStatement() {
+      if (capability.generation !== registry.generation) {
+        capability = { generation: registry.generation, json: JSON.stringify(buildCapabilityStatement(registry, topics)) };
+      }
+      return capability.json;
+    },
     repository,
     auth,
     needToKnow,
     audit: new AuditLog(store),
     subscriptions,
+    reindex,
+    customParams,
     close: async () => {
+      await customParams.stop();
+      await reindex.stop();
       await subscriptions.close();
       await store.close();
       await database.close();

@@ -13,8 +13,11 @@ function link(relation: string, url: string): string {
   return `{"relation":${JSON.stringify(relation)},"url":${JSON.stringify(url)}}`;
 }
 
-/** The searchset Bundle of one page, with self/next/previous links that carry keyset cursors. */
-export function searchBundle(request: SearchRequest, page: SearchPage, baseUrl: string): string {
+/**
+ * The searchset Bundle of one page, with self/next/previous links that carry keyset cursors, and
+ * a warning about the answer, if any, as an OperationOutcome entry of search mode `outcome`.
+ */
+export function searchBundle(request: SearchRequest, page: SearchPage, baseUrl: string, warning?: string): string {
   const base = `${baseUrl}/${request.resourceType}`;
   // Links show the search as it was run: without parameters ignored under lenient handling.
   const filters = request.filters?.filter((f) => !page.ignored.includes(f.code));
@@ -28,8 +31,12 @@ export function searchBundle(request: SearchRequest, page: SearchPage, baseUrl: 
     links.push(link('previous', withCursor(encodeCursor(page.previous))));
   }
   const entries = page.rows.map(
-    (row) => `{"fullUrl":${JSON.stringify(`${base}/${row.id}`)},"resource":${row.content},"search":{"mode":"match"}}`
+    (row) => `{"fullUrl":${JSON.stringify(row.path ? `${baseUrl}/${row.path}` : `${base}/${row.id}`)},"resource":${row.content},"search":{"mode":"match"}}`
   );
+  if (warning) {
+    const outcome = { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'incomplete', details: { text: warning } }] };
+    entries.push(`{"resource":${JSON.stringify(outcome)},"search":{"mode":"outcome"}}`);
+  }
   const total = page.total !== undefined ? `,"total":${page.total}` : '';
   const entry = entries.length ? `,"entry":[${entries.join(',')}]` : '';
   return `{"resourceType":"Bundle","type":"searchset"${total},"link":[${links.join(',')}]${entry}}`;

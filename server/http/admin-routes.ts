@@ -4,6 +4,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ClientRole, ServiceCode } from '../auth/clients.ts';
 import type { Services } from '../services.ts';
 import { forbidden } from '../auth/auth-context.ts';
+import { badRequest } from '@medplum/core';
+import { isKnownResourceType } from '../fhir/definitions.ts';
+import { enqueueJob, listJobs, readJob } from '../store/reindex/jobs.ts';
 
 /**
  * The admin API: a municipality's administrator client registers the vendors' and patient-record
@@ -22,8 +25,8 @@ interface ClientBody {
   jwksUri?: string;
 }
 
-const notFound = (): OperationOutcomeError =>
-  new OperationOutcomeError({ resourceType: 'OperationOutcome', id: 'not-found', issue: [{ severity: 'error', code: 'not-found', details: { text: 'No such client' } }] });
+const notFound = (what = 'client'): OperationOutcomeError =>
+  new OperationOutcomeError({ resourceType: 'OperationOutcome', id: 'not-found', issue: [{ severity: 'error', code: 'not-found', details: { text: `No such ${what}` } }] });
 
 /** The caller's municipality, if the caller is an administrator client of it. */
 function administeredTenant(req: FastifyRequest): string {
@@ -73,5 +76,40 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     }
     const body = (req.body ?? {}) as ClientBody;
     return send(reply, 200, await clients.rotateKeys(req.params.id, { jwks: body.jwks, jwksUri: body.jwksUri }));
+  });
+
+  registerReindexRoutes(app, services, send);
+}
+
+/**
+ * Re-index jobs: their progress, for the jobs a new or changed SearchParameter started, and a job
+ * an operator starts to build every index row of some types again (rows an upgrade added, such as
+ * UCUM-normalised quantities, for data written before it). Jobs concern the whole server; they
+ * hold no personal data.
+ */
+function registerReindexRoutes(app: FastifyInstance, services: Services, send: (reply: FastifyReply, status: number, body: unknown) => FastifyReply): void {
+  app.get('/admin/reindex-jobs', async (req, reply) => {
+    administeredTenant(req);
+    return send(reply, 200, await listJobs(services.db));
+  });
+
+  app.get<{ Params: { id: string } }>('/admin/reindex-jobs/:id', async (req, reply) => {
+    administeredTenant(req);
+    const job = /^\d{1,15}$/.test(req.params.id) ? await readJob(services.db, Number(req.params.id)) : undefined;
+    if (!job) {
+      throw notFound('re-index job');
+    }
+    return send(reply, 200, job);
+  });
+
+  app.post('/admin/reindex-jobs', async (req, reply) => {
+    administeredTenant(req);
+    const types = (req.body as { resourceTypes?: unknown } | undefined)?.resourceTypes;
+    if (!Array.isArray(types) || types.length === 0 || !types.every((t) => typeof t === 'string' && isKnownResourceType(t))) {
+      throw new OperationOutcomeError(badRequest('resourceTypes must be a list of R4 resource types', 'resourceTypes'));
+    }
+    const job = await enqueueJob(services.db, { resourceTypes: [...new Set(types as string[])], reason: 'requested by an administrator' });
+    services.reindex.wake();
+    return reply.code(202).header('cache-control', 'no-store').header('location', `/admin/reindex-jobs/${job.id}`).send(job);
   });
 }

@@ -39,6 +39,11 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     routerOptions: { maxParamLength: 200 },
   });
   setFaultLog(app.log);
+  // Background work that queries the database stops with the server, before its database closes.
+  app.addHook('onClose', async () => {
+    await services.customParams.stop();
+    await services.reindex.stop();
+  });
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('X-Request-Id', req.id);
     // NUL can be neither an id nor a search value, and PostgreSQL refuses it in text: a 400 here,

@@ -42,16 +42,24 @@ export interface StoreLimits {
   searchDb?: Database;
 }
 
+/** Told after a commit which resource types it wrote. */
+export type CommitListener = (types: ReadonlySet<string>) => void;
+
 export class ResourceStore {
   readonly db: Database;
   readonly registry: SearchParamRegistry;
   readonly limits: StoreLimits;
   /** Shared by a store and the stores of its transactions. */
-  private readonly commitListeners: Set<() => void>;
-  /** Inside a transaction: whether it has written anything, so its commit is worth announcing. */
-  private wrote = false;
+  private readonly commitListeners: Set<CommitListener>;
+  /**
+   * Brings the search parameters up to date after a commit that wrote SearchParameters, before the
+   * write is answered: the writer's next request can search with its new parameter at once.
+   */
+  definitionsWritten?: () => Promise<void>;
+  /** Inside a transaction: the resource types it has written, so its commit is worth announcing. */
+  private written = new Set<string>();
 
-  constructor(db: Database, registry: SearchParamRegistry, commitListeners: Set<() => void> = new Set(), limits: StoreLimits = { searchTimeoutMs: 0 }) {
+  constructor(db: Database, registry: SearchParamRegistry, commitListeners: Set<CommitListener> = new Set(), limits: StoreLimits = { searchTimeoutMs: 0 }) {
     this.db = db;
     this.registry = registry;
     this.commitListeners = commitListeners;
@@ -70,17 +78,24 @@ export class ResourceStore {
   }
 
   /**
-   * Calls `listener` after each commit that wrote versions, so the subscription relay in this
-   * process wakes at once instead of at its next poll. Returns a function that removes it.
+   * Calls `listener` after each commit that wrote versions, with the types written, so the
+   * subscription relay in this process wakes at once instead of at its next poll, and a new
+   * SearchParameter is in effect for the next request. Returns a function that removes it.
    */
-  onCommit(listener: () => void): () => void {
+  onCommit(listener: CommitListener): () => void {
     this.commitListeners.add(listener);
     return () => this.commitListeners.delete(listener);
   }
 
-  private announceCommit(): void {
+  private async afterDefinitions(types: ReadonlySet<string>): Promise<void> {
+    if (types.has('SearchParameter')) {
+      await this.definitionsWritten?.();
+    }
+  }
+
+  private announceCommit(types: ReadonlySet<string>): void {
     for (const listener of this.commitListeners) {
-      listener();
+      listener(types);
     }
   }
 
@@ -95,7 +110,7 @@ export class ResourceStore {
    * commit; if they collide with a concurrent writer the whole transaction is a 409.
    */
   async transaction<T>(fn: (store: ResourceStore) => Promise<T>, options?: TransactionOptions): Promise<T> {
-    let wrote = false;
+    let written = new Set<string>();
     const result = await this.db.transaction(async (tx) => {
       const store = new ResourceStore(tx, this.registry, this.commitListeners, this.limits);
       const result = await fn(store);
@@ -107,13 +122,14 @@ export class ResourceStore {
         }
         throw err;
       }
-      wrote = store.wrote;
+      written = store.written;
       return result;
     }, options);
     if (this.db.inTransaction) {
-      this.wrote ||= wrote; // announced when the outer transaction commits
-    } else if (wrote) {
-      this.announceCommit();
+      written.forEach((type) => this.written.add(type)); // announced when the outer transaction commits
+    } else if (written.size > 0) {
+      this.announceCommit(written);
+      await this.afterDefinitions(written);
     }
     return result;
   }
@@ -124,7 +140,7 @@ export class ResourceStore {
       const writes = this.pending;
       this.pending = [];
       await writeVersions(this.db, writes);
-      this.wrote = true;
+      writes.forEach((w) => this.written.add(w.resourceType));
     }
   }
 
@@ -164,7 +180,9 @@ export class ResourceStore {
     }
     if (!this.db.inTransaction) {
       await writeVersions(this.db, [w]);
-      this.announceCommit();
+      const written = new Set([w.resourceType]);
+      this.announceCommit(written);
+      await this.afterDefinitions(written);
       return;
     }
     if (this.pending.some((p) => p.id === w.id && p.resourceType === w.resourceType && p.tenant === w.tenant)) {

@@ -10,7 +10,7 @@
 export const SERVER_TENANT = 'default';
 
 /** Resource types of the server's publications, readable from every tenant. */
-const SHARED_TYPES = new Set(['StructureDefinition', 'ValueSet', 'CodeSystem', 'OperationDefinition', 'Basic']);
+const SHARED_TYPES = new Set(['StructureDefinition', 'ValueSet', 'CodeSystem', 'OperationDefinition', 'SearchParameter', 'Basic']);
 
 /** The tenants whose rows of this type a query from `tenant` sees: its own, first. */
 export function visibleTenants(tenant: string, resourceType: string): string[] {

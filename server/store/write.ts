@@ -20,7 +20,8 @@ export interface VersionWrite {
   audit?: AuditEventRow;
 }
 
-const INDEX_INSERTS: { table: string; columns: string; select: string; record: string }[] = [
+/** Each index table with its value columns and how they come out of the JSON rows of extract.ts. */
+export const INDEX_INSERTS: { table: string; columns: string; select: string; record: string }[] = [
   { table: 'idx_token', columns: 'system, code, display', select: 'x.s, x.c, x.d', record: 'p int, s text, c text, d text' },
   { table: 'idx_string', columns: 'norm, exact', select: 'x.n, x.e', record: 'p int, n text, e text' },
   { table: 'idx_date', columns: 'low, high', select: 'x.l::timestamptz, x.h::timestamptz', record: 'p int, l text, h text' },
@@ -44,8 +45,11 @@ const INDEX_INSERTS: { table: string; columns: string; select: string; record: s
     select: 'x."as", x.ac, x.ad, x.bs, x.bc, x.bd, x.bl::numeric, x.bh::numeric, x.bdl::timestamptz, x.bdh::timestamptz, x.bn, x.be, x.btt, x.bti, x.bu',
     record: 'p int, "as" text, ac text, ad text, bs text, bc text, bd text, bl text, bh text, bdl text, bdh text, bn text, be text, btt text, bti text, bu text',
   },
+  // Each word becomes the lexeme `param:word`, so the GIN index keeps every parameter's words apart (text.ts).
+  { table: 'idx_text', columns: 'doc', select: "array_to_tsvector(string_to_array(x.p || ':' || replace(x.w, ' ', ' ' || x.p || ':'), ' '))", record: 'p int, w text' },
 ];
-const INDEX_KEYS: (keyof IndexRows)[] = ['token', 'string', 'date', 'reference', 'uri', 'number', 'quantity', 'composite'];
+/** The IndexRows member of each INDEX_INSERTS table, in the same order. */
+export const INDEX_KEYS: (keyof IndexRows)[] = ['token', 'string', 'date', 'reference', 'uri', 'number', 'quantity', 'composite', 'text'];
 
 /**
  * One statement writes any number of versions: the current rows (upsert), the history rows, the

@@ -148,7 +148,7 @@ export class ProfileRegistry {
 
 // Not the ImplementationGuide: SUSHI fills it with IG-publisher parameters (copyrightyear …) that
 // R4's required guide-parameter-code binding does not allow.
-const CONFORMANCE_TYPES = new Set(['StructureDefinition', 'ValueSet', 'CodeSystem', 'OperationDefinition']);
+const CONFORMANCE_TYPES = new Set(['StructureDefinition', 'ValueSet', 'CodeSystem', 'OperationDefinition', 'SearchParameter']);
 let shared: ProfileRegistry | undefined;
 
 /**

@@ -312,6 +312,37 @@ describe('municipalities never see each other\'s data', () => {
     expect(((await epjOslo.fhir<Bundle>('GET', 'Basic?_count=100')).body.entry ?? []).map((e) => e.resource?.id)).not.toContain(own.body.id);
   });
 
+  test('search parameters are defined by administrators only, and apply in every municipality', async () => {
+    const definition = {
+      resourceType: 'SearchParameter',
+      url: 'https://example.org/fhir/SearchParameter/access-family-initial',
+      name: 'familyInitial',
+      status: 'active',
+      description: 'The family names of a patient, for the access test',
+      code: 'access-family',
+      base: ['Patient'],
+      type: 'string',
+      expression: 'Patient.name.family',
+    };
+    // Even with the scope, an EPJ client is not an administrator.
+    const epjWithScope = await OAuthTestClient.register(server, {
+      id: 'epj-oslo-searchparameter', tenant: OSLO, role: 'epj', scopes: ['system/*.rs', 'system/SearchParameter.cruds'],
+    });
+    await epjWithScope.login();
+    const refused = await epjWithScope.fhir<OperationOutcome>('POST', 'SearchParameter', definition);
+    expect(refused.status).toBe(403);
+    expect(refused.body.issue[0].details?.text).toContain('administrator');
+    const admin = await OAuthTestClient.register(server, { id: 'admin-oslo-searchparameter', tenant: OSLO, role: 'admin' });
+    await admin.login();
+    expect((await admin.fhir('POST', 'SearchParameter', definition)).status).toBe(201);
+    // Bodø searches its own patients with it: the index is of every municipality's data, each sees its own rows.
+    const own = await epjBodo.fhir<Patient & { id: string }>('POST', 'Patient', patient(61));
+    const found = await epjBodo.fhir<Bundle>('GET', 'Patient?access-family=Testesen61');
+    expect(found.status, found.text).toBe(200);
+    expect(found.body.entry?.filter((e) => e.search?.mode === 'match').map((e) => e.resource?.id)).toEqual([own.body.id]);
+    expect((await epjOslo.fhir<Bundle>('GET', 'Patient?access-family=Testesen61')).body.entry?.filter((e) => e.search?.mode === 'match') ?? []).toEqual([]);
+  });
+
   test('writes: an update or delete by another municipality never touches the resource', async () => {
     const update = await epjBodo.fhir('PUT', `Patient/${osloPatient.id}`, { ...patient(10), id: osloPatient.id, name: [{ family: 'Overskrevet' }] });
     expect([200, 201]).toContain(update.status); // Bodø's own resource under that id, if anything

@@ -17,7 +17,7 @@ export const ROOT = new URL('../../', import.meta.url).pathname;
 export const INVALID_DIR = join(ROOT, 'examples', 'invalid');
 
 /** Resource types of the build that are definitions, not example instances. */
-export const CONFORMANCE_TYPES = new Set(['StructureDefinition', 'ValueSet', 'CodeSystem', 'OperationDefinition', 'ImplementationGuide']);
+export const CONFORMANCE_TYPES = new Set(['StructureDefinition', 'ValueSet', 'CodeSystem', 'OperationDefinition', 'ImplementationGuide', 'SearchParameter']);
 
 /** One payload of examples/invalid/<profile-id>/<case>.json. */
 export interface InvalidCase {

@@ -407,6 +407,7 @@ describe('quantity: UCUM units are converted, so equal quantities in other units
     await make('g1000', 1000, 'g');
     await make('lb', 2.2046, '[lb_av]');
     await make('ph', 7.4, '[pH]');
+    await make('pulse100', 100, '/min');
     // Far beyond any measurement: stored, but not converted (it would overflow), and nothing breaks.
     await make('huge', 1e300, 'mol/L');
   });
@@ -419,6 +420,15 @@ describe('quantity: UCUM units are converted, so equal quantities in other units
     await search.expectIds('Observation', q(`7000|${ucum}|umol/L`), [ids.umol7000]);
     await search.expectIds('Observation', q(`gt6.9|${ucum}|mmol/L`), [ids.mmol7, ids.umol7000, ids.mol0007]);
     await search.expectIds('Observation', q(`lt7000|${ucum}|umol/L`), []);
+  });
+
+  test('a unit whose factor is not a finite decimal (/min is 1/60 s-1): the value searched for is not below or above itself', async () => {
+    await search.expectIds('Observation', q(`lt100|${ucum}|/min`), []);
+    await search.expectIds('Observation', q(`gt100|${ucum}|/min`), []);
+    await search.expectIds('Observation', q(`le100|${ucum}|/min`), [ids.pulse100]);
+    await search.expectIds('Observation', q(`ge100|${ucum}|/min`), [ids.pulse100]);
+    await search.expectIds('Observation', q(`lt100.01|${ucum}|/min`), [ids.pulse100]);
+    await search.expectIds('Observation', q(`gt99.99|${ucum}|/min`), [ids.pulse100]);
   });
 
   test('mass, and temperature with its offset; another dimension never matches', async () => {

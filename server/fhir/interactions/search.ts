@@ -9,6 +9,7 @@ import { parseSearch } from '../search-request.ts';
 import { subsetContent, subsettingOf } from '../subsetting.ts';
 import type { FhirResult } from './result.ts';
 import { authorize } from '../../auth/auth-context.ts';
+import { indexingWarning } from '../../store/search/custom-params.ts';
 
 /** search-type (GET or POST _search): one page as a searchset Bundle, plus _include/_revinclude. */
 export async function searchInteraction(repo: KnutepunktRepository, resourceType: string, query: QueryRecord): Promise<FhirResult> {
@@ -27,14 +28,14 @@ export async function searchInteraction(repo: KnutepunktRepository, resourceType
   const full = subsetting ? page.rows.map((row) => JSON.parse(row.content) as Resource) : undefined;
   // Includes follow the references of the whole matches; _summary and _elements cut only what is sent.
   const shown = subsetting ? { ...page, rows: page.rows.map((row) => ({ ...row, content: subsetContent(row.content, subsetting) })) } : page;
-  let body = searchBundle(request, shown, repo.context.baseUrl);
+  let body = searchBundle(request, shown, repo.context.baseUrl, indexingWarning(repo.store.registry, request));
   if ((request.include?.length || request.revInclude?.length) && page.rows.length > 0) {
     const bundle = JSON.parse(body) as Bundle;
     const entries = bundle.entry as BundleEntry[];
     await getExtraEntries(
       repo,
       request,
-      full ?? entries.map((e) => e.resource as Resource),
+      full ?? entries.filter((e) => e.search?.mode === 'match').map((e) => e.resource as Resource),
       entries,
       { fullUrl: (type, id) => `${repo.context.baseUrl}/${type}/${id}` }
     );

@@ -3,8 +3,9 @@ import type { Filter } from '@medplum/core';
 import type { IndexedParam, IndexTable, SearchParamRegistry } from './registry.ts';
 import { splitOr, splitUnescaped, unescapeValue } from './sql.ts';
 import type { DateRange } from './values.ts';
-import { dateRange, normalizeString, numberRange } from './values.ts';
+import { dateRange, normalizeString, numberRange, ofTypeMarker } from './values.ts';
 import { canonicalUnit, UCUM } from './ucum.ts';
+import { textWords } from './text.ts';
 
 /**
  * What one search filter means, parsed once and independent of how it is answered: search renders
@@ -67,6 +68,11 @@ export interface CompositeTest {
   second: CompositePart;
 }
 
+/** `_text` / `_content`: every word must begin a word of the text (text.ts). */
+export interface TextTest {
+  words: string[];
+}
+
 /** Alternatives of one filter on an index table (comma-separated values are ORed). */
 export type IndexTests =
   | { table: 'composite'; tests: CompositeTest[] }
@@ -76,7 +82,8 @@ export type IndexTests =
   | { table: 'reference'; tests: ReferenceTest[] }
   | { table: 'uri'; tests: UriTest[] }
   | { table: 'number'; tests: NumberTest[] }
-  | { table: 'quantity'; tests: QuantityTest[] };
+  | { table: 'quantity'; tests: QuantityTest[] }
+  | { table: 'text'; tests: TextTest[] };
 
 /** One filter of a search; the filters of a search are ANDed. */
 export type Condition =
@@ -250,7 +257,7 @@ function hasCondition(registry: SearchParamRegistry, resourceType: string, filte
   return { kind: 'has', type, param, inner };
 }
 
-const TOKEN_MODIFIERS = new Set(['eq', 'not', 'text', 'in', 'not-in', 'below', 'above']);
+const TOKEN_MODIFIERS = new Set(['eq', 'not', 'text', 'in', 'not-in', 'below', 'above', 'of-type']);
 
 function indexTests(registry: SearchParamRegistry, param: IndexedParam, filter: Filter, baseUrl: string | undefined): IndexTests {
   const values = splitOr(filter.value);
@@ -265,6 +272,9 @@ function indexTests(registry: SearchParamRegistry, param: IndexedParam, filter: 
       }
       if (filter.operator === 'below' || filter.operator === 'above') {
         return { table, tests: values.map((v) => hierarchyTest(registry, filter, v)) };
+      }
+      if (filter.operator === 'of-type') {
+        return { table, tests: values.map((v) => ofTypeTest(param, filter, v)) };
       }
       return { table, tests: values.map((v) => tokenTest(filter, v)) };
     case 'string':
@@ -281,7 +291,21 @@ function indexTests(registry: SearchParamRegistry, param: IndexedParam, filter: 
       return { table, tests: values.map((v) => quantityTest(filter, v)) };
     case 'composite':
       return { table, tests: values.map((v) => compositeTest(param, filter, v, baseUrl)) };
+    case 'text':
+      return { table, tests: values.map((v) => textTest(filter, v)) };
   }
+}
+
+/** The words of a `_text` or `_content` value, split and normalised as the text they are sought in. */
+function textTest(filter: Filter, value: string): TextTest {
+  if (filter.operator !== 'eq') {
+    throw invalid(filter, `modifier :${filter.operator} is not supported on ${filter.code}, which finds words (only :missing is)`);
+  }
+  const words = [...new Set(textWords(unescapeValue(value)))];
+  if (words.length === 0) {
+    throw invalid(filter, 'give at least one word (letters or digits)');
+  }
+  return { words };
 }
 
 /** `first$second`, each part parsed as its component's kind of parameter parses it. */
@@ -365,6 +389,28 @@ function hierarchyTest(registry: SearchParamRegistry, filter: Filter, value: str
   return { kind: 'set', codes: new Map([[system, new Set(codes)]]) };
 }
 
+/** A token parameter whose values are Identifiers (as its definition's elements say): the ones `:of-type` is for. */
+export function isIdentifierParam(param: IndexedParam): boolean {
+  return param.table === 'token' && !!param.details.elementDefinitions?.some((e) => e.type?.some((t) => t.code === 'Identifier'));
+}
+
+/**
+ * `:of-type=typeSystem|typeCode|value` on an identifier parameter: an identifier with that value
+ * whose type has that coding, found through its marker row (values.ts ofTypeMarker) as a token
+ * of that system and code. An empty type system is a type coding without one, as `|code` is.
+ */
+function ofTypeTest(param: IndexedParam, filter: Filter, value: string): TokenTest {
+  if (!isIdentifierParam(param)) {
+    throw invalid(filter, ':of-type is only for parameters of Identifier values (such as identifier)');
+  }
+  const parts = splitUnescaped(value, '|').map(unescapeValue);
+  if (parts.length !== 3 || !parts[1] || !parts[2]) {
+    throw invalid(filter, ':of-type takes typeSystem|typeCode|value (for example http://terminology.hl7.org/CodeSystem/v2-0203|MR|12345)');
+  }
+  const [typeSystem, typeCode, identifierValue] = parts;
+  return { kind: 'code', system: ofTypeMarker(typeSystem || undefined, typeCode), code: identifierValue };
+}
+
 function tokenTest(filter: Filter, value: string): TokenTest {
   if (filter.operator === 'text') {
     return { kind: 'text', text: unescapeValue(value) };
@@ -429,6 +475,18 @@ function uriTest(filter: Filter, uri: string): UriTest {
   return { mode: filter.operator, uri };
 }
 
+/**
+ * A canonical row's value is the middle of its converted range, each end rounded to 15 digits
+ * (ucum.ts), so 100 /min can sit a rounding step below 100 /min converted on its own, and
+ * `lt100|…|/min` would find it. Order comparisons in canonical units therefore count values
+ * within 1e-13 of each other as equal: the bound moves away from the value by that much.
+ */
+function beyondRounding(exact: string, prefix: string): string {
+  const slack = Math.abs(Number(exact)) * 1e-13;
+  const moved = prefix === 'lt' || prefix === 'eb' || prefix === 'ge' ? Number(exact) - slack : prefix === 'gt' || prefix === 'sa' || prefix === 'le' ? Number(exact) + slack : Number(exact);
+  return moved === Number(exact) ? exact : String(moved);
+}
+
 function quantityTest(filter: Filter, value: string): QuantityTest {
   const parts = splitUnescaped(value, '|').map(unescapeValue);
   if (parts.length !== 1 && parts.length !== 3) {
@@ -441,6 +499,9 @@ function quantityTest(filter: Filter, value: string): QuantityTest {
   const low = unit?.convert(Number(number.range.low));
   const high = unit?.convert(Number(number.range.high));
   const exact = unit?.convert(Number(number.exact));
-  const canonical = unit && low !== undefined && high !== undefined && exact !== undefined ? { code: unit.code, number: { prefix: number.prefix, range: { low, high }, exact } } : undefined;
+  const canonical =
+    unit && low !== undefined && high !== undefined && exact !== undefined
+      ? { code: unit.code, number: { prefix: number.prefix, range: { low, high }, exact: beyondRounding(exact, number.prefix) } }
+      : undefined;
   return { number, system, code, ...(canonical ? { canonical } : {}) };
 }

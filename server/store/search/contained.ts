@@ -95,7 +95,7 @@ type Extract = (registry: SearchParamRegistry, resource: Resource, context: Extr
  */
 export function addContainedRows(rows: IndexRows, registry: SearchParamRegistry, resource: Resource, context: ExtractContext, extract: Extract): void {
   const contained = (resource as { contained?: Resource[] }).contained;
-  if (!contained?.length || context.only) {
+  if (!contained?.length) {
     return;
   }
   for (const inner of contained) {
@@ -103,13 +103,16 @@ export function addContainedRows(rows: IndexRows, registry: SearchParamRegistry,
     if (!idParam) {
       continue; // without an id a contained resource cannot be referenced, nor is it searched
     }
-    const own = extract(registry, inner, { baseUrl: context.baseUrl });
+    // A re-index of some parameters (`only`) rebuilds their contained rows too (reindex/replace-rows.ts).
+    const own = extract(registry, inner, { baseUrl: context.baseUrl, only: context.only });
     for (const key of Object.keys(own) as (keyof IndexRows)[]) {
       for (const row of own[key]) {
         (rows[key] as { p: number }[]).push({ ...row, p: -row.p });
       }
     }
-    rows.token.push({ p: -idParam.id, s: null, c: inner.id as string, d: null });
+    if (!context.only) {
+      rows.token.push({ p: -idParam.id, s: null, c: inner.id as string, d: null });
+    }
   }
 }
 

@@ -14,8 +14,10 @@ import type {
   Timing,
 } from '@medplum/fhirtypes';
 import type { IndexedParam, SearchParamRegistry } from './registry.ts';
-import { dateRange, NEG_INFINITY, normalizeString, numberRange, POS_INFINITY } from './values.ts';
+import { dateRange, NEG_INFINITY, normalizeString, numberRange, ofTypeMarker, POS_INFINITY } from './values.ts';
 import { CANONICAL_UCUM, canonicalUnit, UCUM } from './ucum.ts';
+import { addContainedRows } from './contained.ts';
+import { addTextRows } from './text.ts';
 
 /** The index rows of one resource, one array per index table, ready to insert as JSON. */
 export interface IndexRows {
@@ -28,6 +30,8 @@ export interface IndexRows {
   quantity: { p: number; s: string | null; c: string | null; l: string; h: string }[];
   /** A composite's pairs: a token (a*) and a second value in the columns of its kind (b*). */
   composite: CompositeRow[];
+  /** `_text` and `_content`: the distinct words of the text, joined by spaces (text.ts). */
+  text: { p: number; w: string }[];
 }
 
 export interface CompositeRow {
@@ -50,7 +54,7 @@ export interface CompositeRow {
 }
 
 export function emptyIndexRows(): IndexRows {
-  return { token: [], string: [], date: [], reference: [], uri: [], number: [], quantity: [], composite: [] };
+  return { token: [], string: [], date: [], reference: [], uri: [], number: [], quantity: [], composite: [], text: [] };
 }
 
 /** Where the resource was written: references to this base URL are local references. */
@@ -58,6 +62,8 @@ export interface ExtractContext {
   baseUrl?: string;
   /** The resource as serialised, to look for absolute references cheaply. */
   content?: string;
+  /** Only these parameters (a re-index job building some parameters' rows); all when absent. */
+  only?: ReadonlySet<number>;
 }
 
 /**
@@ -73,6 +79,9 @@ export function extractIndexRows(registry: SearchParamRegistry, resource: Resour
     local && (context.content ?? JSON.stringify(resource)).includes(local) ? relativize(resource, local) : resource;
   const input = [toTypedValue(subject)];
   for (const param of registry.indexedForType(resource.resourceType)) {
+    if (context.only && !context.only.has(param.id)) {
+      continue;
+    }
     let values: TypedValue[];
     try {
       values = evalFhirPathTyped(param.details.parsedExpression, input);
@@ -88,6 +97,8 @@ export function extractIndexRows(registry: SearchParamRegistry, resource: Resour
       }
     }
   }
+  addTextRows(rows, registry, resource, context.only);
+  addContainedRows(rows, registry, resource, context, extractIndexRows);
   return dedupe(rows);
 }
 
@@ -196,6 +207,12 @@ function addTokens(rows: IndexRows, p: number, type: string, value: unknown): vo
     case 'Identifier': {
       const identifier = value as Identifier;
       push(identifier.system, identifier.value, identifier.type?.text);
+      // `:of-type` finds the value by a coding of its type: one marker row per coding (values.ts).
+      for (const coding of identifier.value ? (identifier.type?.coding ?? []) : []) {
+        if (coding.code) {
+          push(ofTypeMarker(coding.system, coding.code), identifier.value, undefined);
+        }
+      }
       break;
     }
     case 'ContactPoint': {

@@ -1,11 +1,12 @@
-import { getSearchParameterDetails, getSearchParameters, parseFhirPath } from '@medplum/core';
+import { getSearchParameterDetails, getSearchParameters, parseFhirPath, SearchParameterType } from '@medplum/core';
 import type { FhirPathAtom, SearchParameterDetails } from '@medplum/core';
 import type { SearchParameter } from '@medplum/fhirtypes';
 import type { Database } from '../db/database.ts';
 import { getResourceTypes } from '../../fhir/definitions.ts';
+import { TEXT_PARAM_DETAILS, TEXT_PARAMS, textParamDefinitions } from './text.ts';
 
 /** The index table a search parameter's values are kept in. */
-export type IndexTable = 'token' | 'string' | 'date' | 'reference' | 'uri' | 'number' | 'quantity' | 'composite';
+export type IndexTable = 'token' | 'string' | 'date' | 'reference' | 'uri' | 'number' | 'quantity' | 'composite' | 'text';
 
 /** The table kinds a composite's second component may have (its first is always a token in R4). */
 export type CompositePartTable = 'token' | 'string' | 'date' | 'reference' | 'quantity';
@@ -29,6 +30,15 @@ export interface IndexedParam {
   table?: IndexTable;
   /** For a composite: its two components (a token, then a token, string, date, reference or quantity). */
   components?: [CompositeComponent, CompositeComponent];
+  /** Defined by a SearchParameter resource (profiles/search, or created at run time), not by FHIR R4. */
+  custom?: boolean;
+}
+
+/** A parameter a SearchParameter resource defines, with its id in `search_param` for each base type. */
+export interface CustomParamEntry {
+  definition: SearchParameter;
+  table: IndexTable;
+  ids: ReadonlyMap<string, number>;
 }
 
 /** Parameters answered from columns of the resource table, not from index tables. */
@@ -47,7 +57,8 @@ const RESOURCE_PARAMS: Record<string, string> = {
   _tag: 'http://hl7.org/fhir/SearchParameter/Resource-tag',
 };
 
-const TABLE_BY_TYPE: Record<string, IndexTable> = {
+/** The index table of each SearchParameter type the store indexes. */
+export const TABLE_BY_TYPE: Record<string, IndexTable> = {
   composite: 'composite',
   token: 'token',
   string: 'string',
@@ -86,6 +97,7 @@ export class SearchParamRegistry {
         }
         wanted.push({ resourceType, code, type: definition.type as string, url, definition: { ...definition, url } });
       }
+      wanted.push(...textParamDefinitions(resourceType));
     }
     await db.query(
       `INSERT INTO search_param (resource_type, code, type, url)
@@ -113,8 +125,9 @@ export class SearchParamRegistry {
         code: w.code,
         resourceType: w.resourceType,
         definition: w.definition,
-        details: getSearchParameterDetails(w.resourceType, w.definition),
-        table: COLUMN_PARAMS.has(w.code) ? undefined : TABLE_BY_TYPE[w.type],
+        ...(TEXT_PARAMS[w.code]
+          ? { details: TEXT_PARAM_DETAILS, table: 'text' as const }
+          : { details: getSearchParameterDetails(w.resourceType, w.definition), table: COLUMN_PARAMS.has(w.code) ? undefined : TABLE_BY_TYPE[w.type] }),
       });
     }
     for (const params of registry.byType.values()) {
@@ -133,6 +146,49 @@ export class SearchParamRegistry {
     }
     return registry;
   }
+
+  /**
+   * Replaces the parameters SearchParameter resources define (custom-params.ts): those no longer
+   * given are gone, changed ones take their new expression. Bumps `generation`.
+   */
+  setCustom(entries: readonly CustomParamEntry[]): void {
+    for (const params of this.byType.values()) {
+      for (const [code, param] of params) {
+        if (param.custom) {
+          params.delete(code);
+        }
+      }
+    }
+    for (const { definition, table, ids } of entries) {
+      for (const [resourceType, id] of ids) {
+        let params = this.byType.get(resourceType);
+        if (!params) {
+          params = new Map();
+          this.byType.set(resourceType, params);
+        }
+        const code = definition.code as string;
+        params.set(code, {
+          id,
+          code,
+          resourceType,
+          definition,
+          // Built here, not by Medplum's getSearchParameterDetails: that caches by code for good and
+          // cannot type expressions such as `extension('…').value`. Only the expression is used.
+          details: { type: SearchParameterType.TEXT, parsedExpression: parseFhirPath(definition.expression as string), array: true },
+          table,
+          custom: true,
+        });
+      }
+    }
+    this.indexedCache.clear();
+    this.generation++;
+  }
+
+  /** Changes with every change of the custom parameters, for what is derived from them (the CapabilityStatement). */
+  generation = 0;
+
+  /** Ids of parameters whose index rows a re-index job is still building: their searches may miss resources. */
+  indexing: ReadonlySet<number> = new Set();
 
   /** The parameter `code` of `resourceType`, or undefined when the type has none by that name. */
   get(resourceType: string, code: string): IndexedParam | undefined {
