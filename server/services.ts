@@ -91,6 +91,7 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
   const reindex = new ReindexRunner(database, registry, { baseUrl: config.baseUrl, pollMs: config.searchParamSyncMs * 2 });
   const customParams = new CustomParamSync(database, registry, { intervalMs: config.searchParamSyncMs, onJob: (delayMs) => reindex.wake(delayMs) });
   reindex.onProgress = () => void customParams.refreshIndexing();
+  reindex.beforeClaim = () => customParams.refresh();
   store.definitionsWritten = () => customParams.refresh();
   // Definitions and topics are ordinary resources clients can search (topics: Basic?code=SubscriptionTopic).
   await publishConformanceResources(repository({ tenant: DEFAULT_TENANT, baseUrl: config.baseUrl ?? '' }), [

@@ -37,7 +37,6 @@ import type { SearchPage } from '../store/search/execute.ts';
 /** The id of an outcome answered 405 (Medplum's status mapping has none). */
 export const METHOD_NOT_ALLOWED = 'method-not-allowed';
 import { searchBundle } from './bundles.ts';
-import { indexingWarning } from '../store/search/custom-params.ts';
 import { historyInteraction } from './interactions/history.ts';
 import { guardStore } from './guarded-store.ts';
 import { isKnownResourceType } from './definitions.ts';
@@ -284,7 +283,7 @@ export class KnutepunktRepository extends FhirRepository {
     checkType(searchRequest.resourceType);
     authorize(this.context.auth, 's', searchRequest.resourceType);
     const page = await this.visiblePage(searchRequest.resourceType, await this.searchStore(searchRequest));
-    return JSON.parse(searchBundle(searchRequest, page, this.context.baseUrl, indexingWarning(this.store.registry, searchRequest))) as Bundle<WithId<T>>;
+    return JSON.parse(searchBundle(searchRequest, page, this.context.baseUrl)) as Bundle<WithId<T>>;
   }
 
   /**

@@ -108,7 +108,12 @@ function registerReindexRoutes(app: FastifyInstance, services: Services, send: (
     if (!Array.isArray(types) || types.length === 0 || !types.every((t) => typeof t === 'string' && isKnownResourceType(t))) {
       throw new OperationOutcomeError(badRequest('resourceTypes must be a list of R4 resource types', 'resourceTypes'));
     }
-    const job = await enqueueJob(services.db, { resourceTypes: [...new Set(types as string[])], reason: 'requested by an administrator' });
+    const resourceTypes = [...new Set(types as string[])].sort();
+    // The same job asked for again while it is open is that job, not another full pass.
+    const open = (await listJobs(services.db)).find(
+      (j) => (j.state === 'queued' || j.state === 'running') && !j.params && j.resourceTypes.join() === resourceTypes.join()
+    );
+    const job = open ?? (await enqueueJob(services.db, { resourceTypes, reason: 'requested by an administrator' }));
     services.reindex.wake();
     return reply.code(202).header('cache-control', 'no-store').header('location', `/admin/reindex-jobs/${job.id}`).send(job);
   });

@@ -139,7 +139,7 @@ export class ResourceStore {
     if (this.pending.length > 0) {
       const writes = this.pending;
       this.pending = [];
-      await writeVersions(this.db, writes);
+      await writeVersions(this.db, writes, this.registry.reindexing);
       writes.forEach((w) => this.written.add(w.resourceType));
     }
   }
@@ -179,7 +179,7 @@ export class ResourceStore {
       throw new Error('AuditEvents are written by the audit log alone (writeAuditEvents)');
     }
     if (!this.db.inTransaction) {
-      await writeVersions(this.db, [w]);
+      await writeVersions(this.db, [w], this.registry.reindexing);
       const written = new Set([w.resourceType]);
       this.announceCommit(written);
       await this.afterDefinitions(written);

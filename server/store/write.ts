@@ -90,8 +90,31 @@ const WRITE_SQL = `WITH v AS (
 , a AS (${insertAuditEventsSql(`$${2 + INDEX_INSERTS.length}`)})
 SELECT (SELECT count(*) FROM h) AS written`;
 
-/** Writes versions of distinct resources with their history and index rows, in one statement. */
-export async function writeVersions(db: Database, writes: readonly VersionWrite[]): Promise<void> {
+/**
+ * Locks the current rows of the resources about to be written, in a statement of its own. While a
+ * re-index job runs (store/reindex/), a write statement that waited for a batch's lock would
+ * otherwise delete old index rows as of its own start, before the batch's rows were committed, and
+ * leave those beside its new ones; after this lock the write statement's snapshot sees them.
+ */
+const LOCK_SQL = `SELECT 1 FROM resource r
+  JOIN jsonb_to_recordset($1::text::jsonb) AS v(tenant text, resource_type text, id text)
+    ON r.tenant = v.tenant AND r.resource_type = v.resource_type AND r.id = v.id
+  FOR UPDATE OF r`;
+
+/**
+ * Writes versions of distinct resources with their history and index rows, in one statement; with
+ * `lockFirst` (a re-index job is open), after locking their rows in a statement before it.
+ */
+export async function writeVersions(db: Database, writes: readonly VersionWrite[], lockFirst = false): Promise<void> {
+  if (lockFirst) {
+    const keys = JSON.stringify(writes.map((w) => ({ tenant: w.tenant, resource_type: w.resourceType, id: w.id })));
+    const lockThenWrite = async (tx: Database): Promise<void> => {
+      await tx.query(LOCK_SQL, [keys]);
+      await writeVersions(tx, writes);
+    };
+    await (db.inTransaction ? lockThenWrite(db) : db.transaction(lockThenWrite));
+    return;
+  }
   if (writes.length === 0) {
     return;
   }

@@ -53,7 +53,9 @@ describe('embedded PGlite store', () => {
     const migrations = await second.services.db.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migration');
     expect(migrations[0].n).toBeGreaterThan(0);
     await second.stop();
-  });
+    // Two starts on a cold file store (migrations, then publishing every definition): about 12 s
+    // alone, and more than twice that while the rest of the suite runs beside it.
+  }, 90_000);
 
   test('serves a transaction, a search and a delete end to end', async () => {
     const server = await start();

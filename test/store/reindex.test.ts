@@ -12,7 +12,7 @@ import { ResourceStore } from '../../server/store/resource-store.ts';
 import { CustomParamSync } from '../../server/store/search/custom-param-sync.ts';
 import { SearchParamRegistry } from '../../server/store/search/registry.ts';
 import type { TestDatabase } from '../support/database.ts';
-import { createTestDatabase } from '../support/database.ts';
+import { createTestDatabase, usingPostgres } from '../support/database.ts';
 
 /**
  * Two server processes on one database, each with its own registry: a SearchParameter one of
@@ -163,5 +163,50 @@ describe('an upgrade of a database that holds resources', () => {
     }
     expect(listMigrations().some((m) => m.name.startsWith('010_'))).toBe(true);
     expect(await listJobs(database.db)).not.toContainEqual(expect.objectContaining({ reason: 'index rows added by an upgrade' }));
+  });
+});
+
+describe.skipIf(!usingPostgres)('a write that overlaps a re-index batch (PostgreSQL)', () => {
+  /**
+   * A batch holds the resource's row and commits rows built from the old version while a write of
+   * that resource waits for it. The write must replace them: with the lock taken first it does;
+   * without (no job open, so never needed) the old rows would stay beside the new ones.
+   */
+  async function overlap(lockFirst: boolean): Promise<string[]> {
+    const p = await startProcess();
+    await p.sync.refresh();
+    const param = p.registry.get('Patient', 'colour')?.id as number;
+    const id = `overlap-${lockFirst}`;
+    await put(p.store, patient(id, 'blue'));
+    const [{ rkey }] = await database.db.query<{ rkey: string }>("SELECT rkey FROM resource WHERE id = $1", [id]);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const holding = new Promise<void>((resolve) => (locked = resolve));
+    const batch = database.db.transaction(async (tx) => {
+      await tx.query('SELECT 1 FROM resource WHERE rkey = $1 FOR UPDATE', [rkey]);
+      await tx.query('DELETE FROM idx_token WHERE rkey = $1 AND param = $2', [rkey, param]);
+      await tx.query("INSERT INTO idx_token (tenant, param, rkey, code) VALUES ($1, $2, $3, 'blue')", [TENANT, param, rkey]);
+      locked();
+      await released;
+    });
+    await holding;
+    p.registry.reindexing = lockFirst;
+    version++;
+    const write = p.store.writeResource(TENANT, { ...patient(id, 'red'), meta: { versionId: '2', lastUpdated: new Date(Date.UTC(2026, 0, 2, 0, 0, version)).toISOString() } }, 2, 'PUT');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the write is waiting for the batch's lock
+    release();
+    await batch;
+    await write;
+    const rows = await database.db.query<{ code: string }>('SELECT code FROM idx_token WHERE rkey = $1 AND param = $2 ORDER BY code', [rkey, param]);
+    return rows.map((r) => r.code);
+  }
+
+  test('with a job open, the write locks first and keeps only its own rows', async () => {
+    expect(await overlap(true)).toEqual(['red']);
+  });
+
+  test('the race it prevents: without the lock first, the batch\'s rows would stay', async () => {
+    expect(await overlap(false)).toEqual(['blue', 'red']);
   });
 });

@@ -28,6 +28,8 @@ export async function searchInteraction(repo: KnutepunktRepository, resourceType
   const full = subsetting ? page.rows.map((row) => JSON.parse(row.content) as Resource) : undefined;
   // Includes follow the references of the whole matches; _summary and _elements cut only what is sent.
   const shown = subsetting ? { ...page, rows: page.rows.map((row) => ({ ...row, content: subsetContent(row.content, subsetting) })) } : page;
+  // The warning of a parameter still being re-indexed is for the client of this search only: the
+  // repository's own searches (conditional writes, need-to-know) read matches, not outcomes.
   let body = searchBundle(request, shown, repo.context.baseUrl, indexingWarning(repo.store.registry, request));
   if ((request.include?.length || request.revInclude?.length) && page.rows.length > 0) {
     const bundle = JSON.parse(body) as Bundle;

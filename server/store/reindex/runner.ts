@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Database } from '../db/database.ts';
+import { isConflict } from '../db/database.ts';
 import { reportFault } from '../../log.ts';
 import { extractIndexRows } from '../search/extract.ts';
 import type { SearchParamRegistry } from '../search/registry.ts';
@@ -35,6 +36,9 @@ export interface RunnerOptions {
   staleMs?: number;
 }
 
+/** This runner's heartbeat was late and another process took the job over: the batch is rolled back. */
+class TakenOver extends Error {}
+
 export class ReindexRunner {
   private readonly db: Database;
   private readonly registry: SearchParamRegistry;
@@ -48,6 +52,8 @@ export class ReindexRunner {
   private stopped = false;
   /** Told after each batch and at the end of a job (the parameters' search warnings are lifted then). */
   onProgress?: () => void;
+  /** Brings this process's parameters up to date before a job is taken, so it builds the current definitions. */
+  beforeClaim?: () => Promise<void>;
 
   constructor(db: Database, registry: SearchParamRegistry, options: RunnerOptions = {}) {
     this.db = db;
@@ -96,6 +102,7 @@ export class ReindexRunner {
       if (this.stopped) {
         return;
       }
+      await this.beforeClaim?.();
       const job = await claimJob(this.db, this.worker, this.staleMs);
       if (!job) {
         return;
@@ -133,6 +140,14 @@ export class ReindexRunner {
       );
       this.onProgress?.();
     } catch (err) {
+      if (err instanceof TakenOver) {
+        return; // another process runs it now, from the cursor this one last committed
+      }
+      if (isConflict(err)) {
+        // Writers kept colliding with a batch: the job goes back to the queue where it stands.
+        await this.db.query("UPDATE reindex_job SET state = 'queued', worker = NULL WHERE id = $1 AND worker = $2", [job.id, this.worker]);
+        return;
+      }
       reportFault(err, 're-index job failed');
       const code = (err as { code?: unknown }).code;
       // The database's own messages quote values from resources: only its SQLSTATE is kept.
@@ -146,6 +161,9 @@ export class ReindexRunner {
   private async batch(job: JobRow, cursor: number): Promise<number | undefined> {
     const params = job.params?.map(Number);
     const only = params ? new Set(params) : undefined;
+    // Serializable, so that a conditional write (a serializable transaction whose snapshot predates
+    // this batch) that deletes the rows it sees is rolled back and retried instead of leaving ours
+    // beside its own; plain writes lock their rows first for the same reason (write.ts).
     return this.db.transaction(async (tx) => {
       const rows = await tx.query<{ rkey: string; tenant: string; content: string }>(
         `SELECT rkey, tenant, content FROM resource
@@ -166,9 +184,9 @@ export class ReindexRunner {
         [job.id, last, rows.length, this.worker]
       );
       if (owned.length === 0) {
-        throw new Error('the job was taken over by another process');
+        throw new TakenOver();
       }
       return rows.length < this.batchSize ? undefined : last;
-    });
+    }, { serializable: true });
   }
 }

@@ -17,6 +17,9 @@ import type { CustomParamEntry, IndexTable, SearchParamRegistry } from './regist
  * so the job's scan and the writers between them miss no resource.
  */
 
+/** Any fixed number: the advisory lock under which one process applies definitions at a time. */
+const SYNC_LOCK = 747_008;
+
 export interface SyncOptions {
   /** How often to look for changes made by other processes. */
   intervalMs: number;
@@ -71,12 +74,13 @@ export class CustomParamSync {
   private stopped = false;
 
   private async sync(): Promise<void> {
+    // The sum of versions moves with every write, whatever the writers' clocks say.
     const [{ fingerprint }] = await this.db.query<{ fingerprint: string }>(
-      `SELECT count(*)::text || '/' || coalesce(max(last_updated)::text, '') AS fingerprint
+      `SELECT count(*)::text || '/' || coalesce(sum(version), 0)::text || '/' || coalesce(max(last_updated)::text, '') AS fingerprint
        FROM resource WHERE resource_type = 'SearchParameter'`
     );
     if (fingerprint !== this.fingerprint) {
-      await this.apply(await this.loadDefinitions());
+      await this.apply();
       this.fingerprint = fingerprint;
     }
     await this.refreshIndexing();
@@ -87,10 +91,11 @@ export class CustomParamSync {
    * then by tenant and id. A definition that clashes with FHIR's parameters or an earlier one is
    * left out (the write checks refuse such definitions; this guards against older rows).
    */
-  private async loadDefinitions(): Promise<Candidate[]> {
-    const rows = await this.db.query<{ content: string }>(
+  private async loadDefinitions(db: Database): Promise<Candidate[]> {
+    // The first stored keeps its (base, code): a later definition, of any municipality, cannot take it over.
+    const rows = await db.query<{ content: string }>(
       `SELECT content FROM resource WHERE resource_type = 'SearchParameter' AND NOT deleted
-       ORDER BY tenant <> $1, tenant, id`,
+       ORDER BY tenant <> $1, rkey`,
       [SERVER_TENANT]
     );
     const taken = new Set<string>();
@@ -124,12 +129,16 @@ export class CustomParamSync {
    * Gives each definition an id per base type, moves the digests of changed and removed ones in
    * `search_param`, enqueues their re-index in the same transaction, and installs the parameters.
    */
-  private async apply(candidates: Candidate[]): Promise<void> {
-    const wanted = candidates.flatMap(({ definition, digest }) =>
-      (definition.base ?? []).map((base) => ({ resource_type: base, code: definition.code, type: definition.type, url: definition.url, digest }))
-    );
+  private async apply(): Promise<void> {
     const settleMs = this.options.intervalMs * 2;
-    const { ids, jobs } = await this.db.transaction(async (tx) => {
+    const { candidates, ids, jobs } = await this.db.transaction(async (tx) => {
+      // One process at a time reads the definitions and moves the digests, so a process whose
+      // read is older cannot undo what another has just applied.
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [SYNC_LOCK]);
+      const candidates = await this.loadDefinitions(tx);
+      const wanted = candidates.flatMap(({ definition, digest }) =>
+        (definition.base ?? []).map((base) => ({ resource_type: base, code: definition.code, type: definition.type, url: definition.url, digest }))
+      );
       await tx.query(
         `INSERT INTO search_param (resource_type, code, type, url, custom)
          SELECT x.resource_type, x.code, x.type, x.url, true
@@ -162,7 +171,7 @@ export class CustomParamSync {
         await enqueueJob(tx, { resourceTypes: [resourceType], params, reason: 'search parameter defined, changed or removed', delayMs: settleMs });
       }
       const rows = await tx.query<{ id: number; resource_type: string; code: string }>('SELECT id, resource_type, code FROM search_param WHERE custom');
-      return { ids: new Map(rows.map((r) => [`${r.resource_type}/${r.code}`, Number(r.id)])), jobs: byType.size };
+      return { candidates, ids: new Map(rows.map((r) => [`${r.resource_type}/${r.code}`, Number(r.id)])), jobs: byType.size };
     });
     const entries: CustomParamEntry[] = candidates.map(({ definition, table }) => ({
       definition,
@@ -177,11 +186,10 @@ export class CustomParamSync {
 
   /** Which parameters open jobs are still building, for the warning on searches that use them. */
   async refreshIndexing(): Promise<void> {
-    const indexing = new Set<number>();
-    for (const job of await openJobs(this.db)) {
-      const params = job.params ?? job.resourceTypes.flatMap((type) => this.registry.forType(type).map((p) => p.id));
-      params.forEach((id) => indexing.add(id));
-    }
-    this.registry.indexing = indexing;
+    const jobs = await openJobs(this.db);
+    // A job of every parameter of a type replaces each resource's rows at once: its searches are
+    // as complete as before it started, so only jobs of some parameters warn.
+    this.registry.indexing = new Set(jobs.flatMap((job) => job.params ?? []));
+    this.registry.reindexing = jobs.length > 0;
   }
 }

@@ -190,6 +190,9 @@ export class SearchParamRegistry {
   /** Ids of parameters whose index rows a re-index job is still building: their searches may miss resources. */
   indexing: ReadonlySet<number> = new Set();
 
+  /** Whether any re-index job is open: writes then lock their rows first (write.ts). */
+  reindexing = false;
+
   /** The parameter `code` of `resourceType`, or undefined when the type has none by that name. */
   get(resourceType: string, code: string): IndexedParam | undefined {
     return this.byType.get(resourceType)?.get(code);
