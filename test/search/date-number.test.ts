@@ -358,6 +358,16 @@ describe('quantity (Observation.valueQuantity)', () => {
     unitOnly = (await fhir.create(observation(key, { valueQuantity: { value: 3, unit: 'mmol/L' } }))).id;
   });
 
+  test('without a system, the code or the unit as written is found; with one, only the code', async () => {
+    const own = newKey();
+    const pulse = (await fhir.create(observation(own, { valueQuantity: { value: 72, unit: 'slag/min', system: 'http://unitsofmeasure.org', code: '/min' } }))).id;
+    const q = (v: string) => `${own.param}&value-quantity=${enc(v)}`;
+    await search.expectIds('Observation', q('72||slag/min'), [pulse]);
+    await search.expectIds('Observation', q('72||/min'), [pulse]);
+    await search.expectIds('Observation', q('72|http://unitsofmeasure.org|/min'), [pulse]);
+    await search.expectIds('Observation', q('72|http://unitsofmeasure.org|slag/min'), []);
+  });
+
   test('number|system|code, number||code and number alone', async () => {
     const q = (v: string) => `${key.param}&value-quantity=${enc(v)}`;
     await search.expectIds('Observation', q('5.4|http://unitsofmeasure.org|mmol/L'), [mmol54]);

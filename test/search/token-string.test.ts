@@ -99,13 +99,17 @@ describe('token', () => {
     expect(glucose.id).toBeTruthy();
   });
 
-  test(':text searches Coding.display, CodeableConcept.text and Identifier.type.text, case-insensitively', async () => {
+  test(':text searches Coding.display, CodeableConcept.text and Identifier.type.text, case- and accent-insensitively', async () => {
     const k = newKey();
     const withDisplay = await fhir.create(observation(k, { coding: [{ system: LOINC, code: '2345-7', display: 'Glukose i blod' }] }));
     const textOnly = await fhir.create(observation(k, { text: 'Kolesterol totalt' }));
     await search.expectIds('Observation', `${k.param}&code:text=glukose`, [withDisplay.id]);
     await search.expectIds('Observation', `${k.param}&code:text=KOLESTEROL`, [textOnly.id]);
     await search.expectIds('Observation', `${k.param}&code:text=natrium`, []);
+    // A string search: accents do not matter either way.
+    const accented = await fhir.create(observation(k, { coding: [{ system: LOINC, code: '9279-1', display: 'Åndedrett målt' }] }));
+    await search.expectIds('Observation', `${k.param}&code:text=andedrett%20malt`, [accented.id]);
+    await search.expectIds('Observation', `${k.param}&code:text=${encodeURIComponent('ÅNDEDRETT')}`, [accented.id]);
 
     const patient = await fhir.create<Patient>({
       resourceType: 'Patient',

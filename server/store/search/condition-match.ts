@@ -11,7 +11,7 @@ import type {
   UriTest,
 } from './conditions.ts';
 import type { CompositeRow, IndexRows } from './extract.ts';
-import { NEG_INFINITY, POS_INFINITY } from './values.ts';
+import { NEG_INFINITY, normalizeString, POS_INFINITY } from './values.ts';
 import { CANONICAL_UCUM } from './ucum.ts';
 
 /**
@@ -141,7 +141,7 @@ function rangeHolds(test: RangeTest, low: number, high: number, now: number): bo
 
 function tokenHolds(test: TokenTest, row: IndexRows['token'][number]): boolean {
   if (test.kind === 'text') {
-    return row.d !== null && row.d.toLowerCase().includes(test.text.toLowerCase());
+    return row.d !== null && row.d.includes(normalizeString(test.text));
   }
   if (test.kind === 'set') {
     if (row.c === null) {

@@ -15,6 +15,7 @@ import type { SqlParams } from './sql.ts';
 import { escapeLike } from './sql.ts';
 import { visibleTenants } from '../tenants.ts';
 import { CANONICAL_UCUM } from './ucum.ts';
+import { normalizeString } from './values.ts';
 import { wordsQuery } from './text.ts';
 
 /**
@@ -234,7 +235,7 @@ function rangeSql(test: RangeTest, low: string, high: string, params: SqlParams,
 
 function tokenSql(test: TokenTest, params: SqlParams, x: Columns = own): string {
   if (test.kind === 'text') {
-    return `${x('display')} ILIKE ${params.add(`%${escapeLike(test.text)}%`)}`;
+    return `${x('display')} LIKE ${params.add(`%${escapeLike(normalizeString(test.text))}%`)}`;
   }
   if (test.kind === 'set') {
     const systems = [...test.codes].map(([system, codes]) =>

@@ -182,9 +182,10 @@ function addValue(rows: IndexRows, param: IndexedParam, typed: TypedValue): void
 }
 
 function addTokens(rows: IndexRows, p: number, type: string, value: unknown): void {
+  // The display is kept only for :text, which searches it as a string: case and accents folded.
   const push = (s: string | undefined, c: string | undefined, d: string | undefined): void => {
     if (s || c || d) {
-      rows.token.push({ p, s: s ?? null, c: c ?? null, d: d ?? null });
+      rows.token.push({ p, s: s ?? null, c: c ?? null, d: d ? normalizeString(d) : null });
     }
   };
   switch (type) {
@@ -328,6 +329,11 @@ function addQuantity(rows: IndexRows, p: number, quantity: Quantity): void {
   const range = numberRange(String(quantity.value));
   if (range) {
     rows.quantity.push({ p, s: quantity.system ?? null, c: quantity.code ?? quantity.unit ?? null, l: range.low, h: range.high });
+    // A search without a system finds "either the code or the stated human unit" (R4): the unit as
+    // written gets a row of its own, with no system, so no search with a system meets it.
+    if (quantity.code && quantity.unit && quantity.unit !== quantity.code) {
+      rows.quantity.push({ p, s: null, c: quantity.unit, l: range.low, h: range.high });
+    }
     // A UCUM quantity is found in other units of its dimension through its canonical row (ucum.ts).
     const canonical = quantity.system === UCUM && quantity.code ? canonicalUnit(quantity.code) : undefined;
     const low = canonical?.convert(Number(range.low));
