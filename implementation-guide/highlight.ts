@@ -1,0 +1,28 @@
+import hljs from 'highlight.js/lib/core';
+import bash from 'highlight.js/lib/languages/bash';
+import http from 'highlight.js/lib/languages/http';
+import json from 'highlight.js/lib/languages/json';
+import xml from 'highlight.js/lib/languages/xml';
+import { escapeHtml } from './html.ts';
+
+// Only the languages the guide shows: the core build keeps highlighting light.
+hljs.registerLanguage('json', json);
+hljs.registerLanguage('http', http);
+hljs.registerLanguage('bash', bash);
+hljs.registerLanguage('xml', xml);
+const ALIASES: Record<string, string> = { sh: 'bash', shell: 'bash', html: 'xml' };
+
+/** Highlighted, escaped markup of `code` (plain escaped text for an unknown language). */
+export function highlight(code: string, language: string | undefined): string {
+  const name = language ? (ALIASES[language] ?? language) : undefined;
+  if (name && hljs.getLanguage(name)) {
+    return hljs.highlight(code, { language: name, ignoreIllegals: true }).value;
+  }
+  return escapeHtml(code);
+}
+
+/** A highlighted code block. */
+export function codeBlock(code: string, language: string | undefined): string {
+  const lang = language ? ` language-${escapeHtml(language)}` : '';
+  return `<pre class="code"><code class="hljs${lang}">${highlight(code, language)}</code></pre>`;
+}

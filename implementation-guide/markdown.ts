@@ -1,0 +1,61 @@
+import { Marked } from 'marked';
+import type { Tokens } from 'marked';
+import { escapeHtml, raw } from './html.ts';
+import type { Html } from './html.ts';
+import { codeBlock } from './highlight.ts';
+
+/** Links we let through from markdown: web, mail, in-page and relative links, nothing scriptable. */
+function safeHref(href: string): boolean {
+  const scheme = /^\s*([a-z][a-z0-9+.-]*):/i.exec(href)?.[1].toLowerCase();
+  return scheme === undefined || scheme === 'http' || scheme === 'https' || scheme === 'mailto';
+}
+
+/** Diagrams stay as their Mermaid source, which the page's script turns into SVG. */
+function code(token: Tokens.Code): string {
+  if (token.lang === 'mermaid') {
+    return `<pre class="mermaid">${escapeHtml(token.text)}</pre>\n`;
+  }
+  return `${codeBlock(token.text, token.lang || undefined)}\n`;
+}
+
+/** Our own pages (implementation-guide/pages/*.md): HTML inside them is kept. */
+const trusted = new Marked({ gfm: true, renderer: { code } });
+
+/**
+ * Text from the profiles (FHIR markdown in descriptions and comments): any HTML is shown as text and
+ * link targets are limited, so a description can never inject markup or script.
+ */
+const untrusted = new Marked({
+  gfm: true,
+  renderer: {
+    code,
+    html(token: Tokens.HTML | Tokens.Tag): string {
+      return escapeHtml(token.text);
+    },
+    link(token: Tokens.Link): string {
+      const text = this.parser.parseInline(token.tokens);
+      if (!safeHref(token.href)) {
+        return text;
+      }
+      return `<a href="${escapeHtml(token.href)}">${text}</a>`;
+    },
+    image(token: Tokens.Image): string {
+      return escapeHtml(token.text);
+    },
+  },
+});
+
+/** Renders one of the guide's own Markdown pages. */
+export function renderPageMarkdown(source: string): Html {
+  return raw(trusted.parse(source, { async: false }));
+}
+
+/** Renders FHIR markdown from a resource, safely. */
+export function renderMarkdown(source: string | undefined): Html {
+  return raw(source ? untrusted.parse(source, { async: false }) : '');
+}
+
+/** Renders FHIR markdown meant to sit inside a table cell or sentence (no wrapping paragraph). */
+export function renderInlineMarkdown(source: string | undefined): Html {
+  return raw(source ? untrusted.parseInline(source, { async: false }) : '');
+}
