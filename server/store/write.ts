@@ -106,7 +106,8 @@ const LOCK_SQL = `SELECT 1 FROM resource r
  * `lockFirst` (a re-index job is open), after locking their rows in a statement before it.
  */
 export async function writeVersions(db: Database, writes: readonly VersionWrite[], lockFirst = false): Promise<void> {
-  if (lockFirst) {
+  // A first version has no row a batch could hold, nor index rows of an older version to replace.
+  if (lockFirst && writes.some((w) => w.version > 1)) {
     const keys = JSON.stringify(writes.map((w) => ({ tenant: w.tenant, resource_type: w.resourceType, id: w.id })));
     const lockThenWrite = async (tx: Database): Promise<void> => {
       await tx.query(LOCK_SQL, [keys]);

@@ -11,6 +11,9 @@
  *                       "subscriptions" only the notification scenarios; "auth" only token validation
  *                       and the cost of the audit trail
  *   BENCH_REDIS_URL     Redis for the notification scenarios (default redis://127.0.0.1:6379)
+ *
+ * After the searches, a SearchParameter is defined over the data set and its re-index job runs
+ * while searches and creates go on (reindex.ts).
  */
 import postgres from 'postgres';
 import type { Bundle, Observation, Patient } from '@medplum/fhirtypes';
@@ -20,6 +23,7 @@ import { BenchClient, load, printTable, startServerProcess } from './harness.ts'
 import { benchValidation } from './validation.ts';
 import { benchSubscriptions } from './subscriptions.ts';
 import { auditCost, benchAuth } from './auth.ts';
+import { benchReindex } from './reindex.ts';
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const observations = Number(process.env.BENCH_OBSERVATIONS ?? 100_000);
@@ -182,6 +186,12 @@ async function main(): Promise<void> {
     rows.push(await load('search chain subject:Patient.identifier + code', 1000, 1, 1, searchByChain));
     rows.push(await load('_summary=count on a common code', 50, 1, 1, countCommonCode));
     rows.push(await load('page of 100 + _include of its patients', 300, 1, 1, pageWithPatients));
+    let created = 0;
+    const createDuring = async (): Promise<void> => {
+      const i = observations + 4000 + created++;
+      await client.request('POST', 'Observation', observation(i, `Patient/${patientIds[i % patientIds.length]}`));
+    };
+    rows.push(...(await benchReindex(client, searchByPatientCodeDate, createDuring)));
   } catch (err) {
     console.error('benchmark failed:', err);
     process.exitCode = 1;
