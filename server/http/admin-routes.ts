@@ -6,7 +6,7 @@ import type { Services } from '../services.ts';
 import { forbidden } from '../auth/auth-context.ts';
 import { badRequest } from '@medplum/core';
 import { isKnownResourceType } from '../fhir/definitions.ts';
-import { enqueueJob, listJobs, readJob } from '../store/reindex/jobs.ts';
+import { enqueueJob, listJobs, openJobs, readJob } from '../store/reindex/jobs.ts';
 
 /**
  * The admin API: a municipality's administrator client registers the vendors' and patient-record
@@ -110,9 +110,7 @@ function registerReindexRoutes(app: FastifyInstance, services: Services, send: (
     }
     const resourceTypes = [...new Set(types as string[])].sort();
     // The same job asked for again while it is open is that job, not another full pass.
-    const open = (await listJobs(services.db)).find(
-      (j) => (j.state === 'queued' || j.state === 'running') && !j.params && j.resourceTypes.join() === resourceTypes.join()
-    );
+    const open = (await openJobs(services.db)).find((j) => !j.params && j.resourceTypes.join() === resourceTypes.join());
     const job = open ?? (await enqueueJob(services.db, { resourceTypes, reason: 'requested by an administrator' }));
     services.reindex.wake();
     return reply.code(202).header('cache-control', 'no-store').header('location', `/admin/reindex-jobs/${job.id}`).send(job);

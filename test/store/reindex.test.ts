@@ -172,6 +172,20 @@ describe.skipIf(!usingPostgres)('a write that overlaps a re-index batch (Postgre
    * that resource waits for it. The write must replace them: with the lock taken first it does;
    * without (no job open, so never needed) the old rows would stay beside the new ones.
    */
+  /** Until a statement of this database waits for a row lock: the write has reached the batch's row. */
+  async function waitingForLock(): Promise<void> {
+    for (const until = Date.now() + 10_000; Date.now() < until; ) {
+      const [{ n }] = await database.db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+      );
+      if (n > 0) {
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error('the write never waited for the batch');
+  }
+
   async function overlap(lockFirst: boolean): Promise<string[]> {
     const p = await startProcess();
     await p.sync.refresh();
@@ -194,7 +208,7 @@ describe.skipIf(!usingPostgres)('a write that overlaps a re-index batch (Postgre
     p.registry.reindexing = lockFirst;
     version++;
     const write = p.store.writeResource(TENANT, { ...patient(id, 'red'), meta: { versionId: '2', lastUpdated: new Date(Date.UTC(2026, 0, 2, 0, 0, version)).toISOString() } }, 2, 'PUT');
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the write is waiting for the batch's lock
+    await waitingForLock();
     release();
     await batch;
     await write;

@@ -94,11 +94,9 @@ export async function listJobs(db: Database, limit = 50): Promise<ReindexJob[]> 
 }
 
 /** Jobs not finished: the parameters they rebuild may still miss resources in a search. */
-export async function openJobs(db: Database): Promise<{ resourceTypes: string[]; params?: number[] }[]> {
-  const rows = await db.query<{ resource_types: string[]; params: number[] | null }>(
-    "SELECT resource_types, params FROM reindex_job WHERE state IN ('queued', 'running')"
-  );
-  return rows.map((r) => ({ resourceTypes: r.resource_types, ...(r.params ? { params: r.params.map(Number) } : {}) }));
+export async function openJobs(db: Database): Promise<ReindexJob[]> {
+  const rows = await db.query<JobRow>(`SELECT ${COLUMNS} FROM reindex_job WHERE state IN ('queued', 'running') ORDER BY id`);
+  return rows.map(jobOf);
 }
 
 /**
