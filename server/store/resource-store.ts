@@ -42,15 +42,12 @@ export interface StoreLimits {
   searchDb?: Database;
 }
 
-/** Told after a commit which resource types it wrote. */
-export type CommitListener = (types: ReadonlySet<string>) => void;
-
 export class ResourceStore {
   readonly db: Database;
   readonly registry: SearchParamRegistry;
   readonly limits: StoreLimits;
   /** Shared by a store and the stores of its transactions. */
-  private readonly commitListeners: Set<CommitListener>;
+  private readonly commitListeners: Set<() => void>;
   /**
    * Brings the search parameters up to date after a commit that wrote SearchParameters, before the
    * write is answered: the writer's next request can search with its new parameter at once.
@@ -59,7 +56,7 @@ export class ResourceStore {
   /** Inside a transaction: the resource types it has written, so its commit is worth announcing. */
   private written = new Set<string>();
 
-  constructor(db: Database, registry: SearchParamRegistry, commitListeners: Set<CommitListener> = new Set(), limits: StoreLimits = { searchTimeoutMs: 0 }) {
+  constructor(db: Database, registry: SearchParamRegistry, commitListeners: Set<() => void> = new Set(), limits: StoreLimits = { searchTimeoutMs: 0 }) {
     this.db = db;
     this.registry = registry;
     this.commitListeners = commitListeners;
@@ -78,11 +75,10 @@ export class ResourceStore {
   }
 
   /**
-   * Calls `listener` after each commit that wrote versions, with the types written, so the
-   * subscription relay in this process wakes at once instead of at its next poll, and a new
-   * SearchParameter is in effect for the next request. Returns a function that removes it.
+   * Calls `listener` after each commit that wrote versions, so the subscription relay in this
+   * process wakes at once instead of at its next poll. Returns a function that removes it.
    */
-  onCommit(listener: CommitListener): () => void {
+  onCommit(listener: () => void): () => void {
     this.commitListeners.add(listener);
     return () => this.commitListeners.delete(listener);
   }
@@ -93,9 +89,9 @@ export class ResourceStore {
     }
   }
 
-  private announceCommit(types: ReadonlySet<string>): void {
+  private announceCommit(): void {
     for (const listener of this.commitListeners) {
-      listener(types);
+      listener();
     }
   }
 
@@ -128,7 +124,7 @@ export class ResourceStore {
     if (this.db.inTransaction) {
       written.forEach((type) => this.written.add(type)); // announced when the outer transaction commits
     } else if (written.size > 0) {
-      this.announceCommit(written);
+      this.announceCommit();
       await this.afterDefinitions(written);
     }
     return result;
@@ -180,9 +176,8 @@ export class ResourceStore {
     }
     if (!this.db.inTransaction) {
       await writeVersions(this.db, [w], this.registry.reindexing);
-      const written = new Set([w.resourceType]);
-      this.announceCommit(written);
-      await this.afterDefinitions(written);
+      this.announceCommit();
+      await this.afterDefinitions(new Set([w.resourceType]));
       return;
     }
     if (this.pending.some((p) => p.id === w.id && p.resourceType === w.resourceType && p.tenant === w.tenant)) {
