@@ -99,10 +99,14 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts `npm start`'s server in its own process (so the load generator does not share its event loop). */
-export async function startServerProcess(env: Record<string, string>): Promise<{ origin: string; child: ChildProcess }> {
+/**
+ * Starts `npm start`'s server in its own process (so the load generator does not share its event
+ * loop); `cwd`: the checkout whose server it is (write-baseline.ts runs an earlier commit's).
+ */
+export async function startServerProcess(env: Record<string, string>, cwd?: string): Promise<{ origin: string; child: ChildProcess }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['server/main.ts'], {
+    cwd,
     env: { ...process.env, AUTH: 'off', ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -118,23 +118,49 @@ function pageQuery(plan: SearchPlan, options: PageOptions): { sql: string; keys:
 }
 
 /**
- * What PostgreSQL will do for one page (`analyze`: and what it did, by running it): the operator's
- * view of a search, for finding the one that does not use an index.
+ * What PostgreSQL will do for a search (`analyze`: and what it did, by running it): the statements
+ * executeSearch runs for these options (the count when a total is asked, the page unless `_count=0`),
+ * the operator's view of a search, for finding the one that does not use an index.
  */
 export async function explainSearch(db: Database, plan: SearchPlan, options: PageOptions, analyze: boolean): Promise<{ sql: string; plan: string }> {
-  const { sql } = pageQuery(plan, { ...options, count: Math.max(options.count, 1) });
-  const rows = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (${analyze ? 'ANALYZE, BUFFERS, ' : ''}FORMAT TEXT) ${sql}`, plan.params.values);
-  return { sql, plan: rows.map((r) => r['QUERY PLAN']).join('\n') };
+  const statements: { sql: string; values: readonly unknown[] }[] = [];
+  const count = countQuery(plan, options.total);
+  if (count) {
+    statements.push(count);
+  }
+  if (options.count > 0 || statements.length === 0) {
+    statements.push({ sql: pageQuery(plan, { ...options, count: Math.max(options.count, 1) }).sql, values: plan.params.values });
+  }
+  const plans: string[] = [];
+  for (const statement of statements) {
+    const rows = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (${analyze ? 'ANALYZE, BUFFERS, ' : ''}FORMAT TEXT) ${statement.sql}`, statement.values);
+    plans.push(rows.map((r) => r['QUERY PLAN']).join('\n'));
+  }
+  return { sql: statements.map((s) => s.sql).join(';\n'), plan: plans.join('\n\n') };
+}
+
+/**
+ * The statement that counts a search's matches: from its index rows alone when it has one index
+ * condition (countKeys), else over the type's resource rows. `estimate` asks the planner instead.
+ */
+function countQuery(plan: SearchPlan, total: PageOptions['total']): { sql: string; values: readonly unknown[]; estimate: boolean } | undefined {
+  const values = plan.params.values.slice(0, plan.whereParamCount);
+  if (total === 'accurate' && plan.countKeys) {
+    return { sql: `SELECT count(DISTINCT k.rkey) AS n FROM (${plan.countKeys}) k`, values, estimate: false };
+  }
+  if (total === 'accurate' || total === 'estimate') {
+    const from = `FROM ${plan.table} r WHERE ${plan.where.join(' AND ')}`;
+    return total === 'estimate' ? { sql: `SELECT 1 ${from}`, values, estimate: true } : { sql: `SELECT count(*) AS n ${from}`, values, estimate: false };
+  }
+  return undefined;
 }
 
 /** Runs one page of a planned search with keyset paging, and the total when asked. */
 export async function executeSearch(db: Database, plan: SearchPlan, options: PageOptions): Promise<SearchPage> {
   const page: SearchPage = { rows: [], ignored: plan.ignored };
-  if (options.total === 'accurate' && plan.countKeys) {
-    const rows = await db.query<{ n: string | number }>(`SELECT count(DISTINCT k.rkey) AS n FROM (${plan.countKeys}) k`, plan.params.values.slice(0, plan.whereParamCount));
-    page.total = Number(rows[0].n);
-  } else if (options.total === 'accurate' || options.total === 'estimate') {
-    page.total = await countMatches(db, plan.table, plan.where.join(' AND '), plan.params.values.slice(0, plan.whereParamCount), options.total);
+  const count = countQuery(plan, options.total);
+  if (count) {
+    page.total = await countMatches(db, count);
   }
   if (options.count === 0) {
     return page;
@@ -173,19 +199,13 @@ export async function executeSearch(db: Database, plan: SearchPlan, options: Pag
   return page;
 }
 
-async function countMatches(
-  db: Database,
-  table: SearchPlan['table'],
-  whereSql: string,
-  values: readonly unknown[],
-  mode: 'estimate' | 'accurate'
-): Promise<number> {
-  if (mode === 'estimate') {
-    const rows = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${table} r WHERE ${whereSql}`, values);
+async function countMatches(db: Database, count: { sql: string; values: readonly unknown[]; estimate: boolean }): Promise<number> {
+  if (count.estimate) {
+    const rows = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${count.sql}`, count.values);
     const planJson = rows[0]?.['QUERY PLAN'];
     const parsed = (typeof planJson === 'string' ? JSON.parse(planJson) : planJson) as { Plan: { 'Plan Rows': number } }[];
     return Math.round(parsed[0]?.Plan?.['Plan Rows'] ?? 0);
   }
-  const rows = await db.query<{ n: string | number }>(`SELECT count(*) AS n FROM ${table} r WHERE ${whereSql}`, values);
+  const rows = await db.query<{ n: string | number }>(count.sql, count.values);
   return Number(rows[0].n);
 }
