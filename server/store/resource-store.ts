@@ -65,7 +65,7 @@ export class ResourceStore {
 
   /** The server's store: searches bounded by `searchTimeoutMs` where the database can cancel them. */
   static open(db: Database, registry: SearchParamRegistry, searchTimeoutMs: number): ResourceStore {
-    const searchDb = searchTimeoutMs ? db.limited(searchTimeoutMs) : undefined;
+    const searchDb = db.searchPool(searchTimeoutMs);
     return new ResourceStore(db, registry, new Set(), { searchTimeoutMs, searchDb });
   }
 
@@ -268,7 +268,7 @@ export class ResourceStore {
    */
   private async withinSearchLimit<T>(fn: (db: Database) => Promise<T>): Promise<T> {
     const { searchTimeoutMs: ms, searchDb } = this.limits;
-    const inBundle = this.db.inTransaction && ms > 0 && this.db.engine === 'postgres';
+    const inBundle = this.db.inTransaction && this.db.engine === 'postgres';
     if (!inBundle && !searchDb) {
       return fn(this.db);
     }
@@ -276,9 +276,10 @@ export class ResourceStore {
       if (!inBundle) {
         return await fn(searchDb as Database);
       }
-      await this.db.query("SELECT set_config('statement_timeout', $1, true)", [String(Math.floor(ms))]);
+      // The search pool's settings (its limit and custom plans), for this transaction's searches only.
+      await this.db.query("SELECT set_config('statement_timeout', $1, true), set_config('plan_cache_mode', 'force_custom_plan', true)", [String(Math.floor(ms))]);
       const result = await fn(this.db);
-      await this.db.query("SELECT set_config('statement_timeout', '0', true)");
+      await this.db.query("SELECT set_config('statement_timeout', '0', true), set_config('plan_cache_mode', 'auto', true)");
       return result;
     } catch (err) {
       if (sqlState(err) === SqlState.queryCanceled) {

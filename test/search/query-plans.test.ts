@@ -66,4 +66,15 @@ describe.skipIf(!usingPostgres)('query plans (PostgreSQL)', () => {
     expect(sql).toMatch(/^SELECT count\(DISTINCT k\.rkey\)/);
     expect(sql).toMatch(/;\nSELECT q\.id, q\.content/);
   });
+
+  test('searches run on connections that plan each statement for its values; writes keep cached plans', async () => {
+    const db = env.server.services.db;
+    const search = db.searchPool(0);
+    try {
+      expect((await search?.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode'))?.[0].plan_cache_mode).toBe('force_custom_plan');
+      expect((await db.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode'))[0].plan_cache_mode).toBe('auto');
+    } finally {
+      await search?.close();
+    }
+  });
 });

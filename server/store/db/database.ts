@@ -16,10 +16,12 @@ export interface Database {
   /** Which engine answers: used only for health output and for the few places the engines differ. */
   readonly engine: 'postgres' | 'pglite';
   /**
-   * A handle of its own whose every statement the database cancels after `ms` (SQLSTATE 57014);
-   * undefined where statements cannot be cancelled (PGlite: one user, in-process). Close it apart.
+   * A handle of its own for searches: every statement planned for its values (a code held by a
+   * tenth of the rows and one held by three want different plans; a prepared statement's generic
+   * plan serves neither), and, when `timeoutMs` > 0, cancelled after it (SQLSTATE 57014). Undefined
+   * where there is no such pool (PGlite: one user, in-process). Close it apart.
    */
-  limited(ms: number): Database | undefined;
+  searchPool(timeoutMs: number): Database | undefined;
   close(): Promise<void>;
 }
 

@@ -16,7 +16,7 @@ export class PgliteDatabase implements Database {
   readonly engine = 'pglite' as const;
 
   /** PGlite runs one statement at a time in this process: nothing can cancel it. */
-  limited(): undefined {
+  searchPool(): undefined {
     return undefined;
   }
 

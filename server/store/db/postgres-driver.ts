@@ -21,22 +21,25 @@ export class PostgresDatabase implements Database {
   }
 
   /** Opens a pool on `url`; `max` bounds the connections this process holds. */
-  static connect(url: string, max = 10, statementTimeoutMs?: number): PostgresDatabase {
+  static connect(url: string, max = 10, session: Record<string, string | number> = {}): PostgresDatabase {
     const sql = postgres(url, {
       max,
       onnotice: () => undefined,
       // JIT compilation pays off for long analytical queries, not for the short statements of an API.
-      connection: { application_name: 'knutepunkt', jit: 'off', ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}) },
+      connection: { application_name: 'knutepunkt', jit: 'off', ...session },
     });
     return new PostgresDatabase(sql, sql, false, { url, max });
   }
 
   /**
-   * A pool beside this one whose connections carry the timeout as a session setting: a limited
-   * statement costs no more round trips than any other (postgres.js opens connections lazily).
+   * A pool beside this one whose connections carry the search settings as session settings: a
+   * search costs no more round trips than any other statement (postgres.js opens connections
+   * lazily). Custom plans cost a planning per statement, which writes, whose plans do not depend
+   * on their values, keep saving on the main pool.
    */
-  limited(ms: number): Database | undefined {
-    return this.opened ? PostgresDatabase.connect(this.opened.url, this.opened.max, ms) : undefined;
+  searchPool(timeoutMs: number): Database | undefined {
+    const session = { plan_cache_mode: 'force_custom_plan', ...(timeoutMs > 0 ? { statement_timeout: timeoutMs } : {}) };
+    return this.opened ? PostgresDatabase.connect(this.opened.url, this.opened.max, session) : undefined;
   }
 
   async query<T extends object = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
