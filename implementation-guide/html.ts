@@ -3,7 +3,10 @@
  * `Html`, so text from the profiles (descriptions, codes, expressions) can never become markup.
  */
 export class Html {
-  constructor(readonly value: string) {}
+  readonly value: string;
+  constructor(value: string) {
+    this.value = value;
+  }
   toString(): string {
     return this.value;
   }

@@ -9,6 +9,7 @@ import { registerAuditHook } from './audit-hook.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { registerErrorHandler } from './errors.ts';
 import { registerFhirRoutes } from './fhir-routes.ts';
+import { registerGuide } from './guide-routes.ts';
 import { registerHealth } from './health.ts';
 import { registerOperationRoutes } from './operation-routes.ts';
 import { registerBodyParsers } from './negotiation.ts';
@@ -67,5 +68,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   registerFhirRoutes(app, services);
   registerOperationRoutes(app, services);
   registerAdminRoutes(app, services);
+  await registerGuide(app);
   return app;
 }

@@ -19,7 +19,9 @@ const NOT_BUILT = `<!DOCTYPE html>
  */
 export async function registerGuide(app: FastifyInstance, dir = GUIDE_DIR): Promise<void> {
   if (existsSync(join(dir, 'index.html'))) {
-    await app.register(fastifyStatic, { root: dir, prefix: '/ig/', redirect: true, decorateReply: false });
+    await app.register(fastifyStatic, { root: dir, prefix: '/ig/', decorateReply: false });
+    // The site's links are relative: they resolve against /ig/, never against /ig.
+    app.get('/ig', async (_req, reply) => reply.redirect('/ig/', 301));
     return;
   }
   const notBuilt = async (_req: unknown, reply: FastifyReply) => reply.code(404).type('text/html; charset=utf-8').send(NOT_BUILT);
