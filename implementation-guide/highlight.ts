@@ -2,6 +2,8 @@ import hljs from 'highlight.js/lib/core';
 import bash from 'highlight.js/lib/languages/bash';
 import http from 'highlight.js/lib/languages/http';
 import json from 'highlight.js/lib/languages/json';
+import plaintext from 'highlight.js/lib/languages/plaintext';
+import typescript from 'highlight.js/lib/languages/typescript';
 import xml from 'highlight.js/lib/languages/xml';
 import { escapeHtml } from './html.ts';
 
@@ -10,7 +12,10 @@ hljs.registerLanguage('json', json);
 hljs.registerLanguage('http', http);
 hljs.registerLanguage('bash', bash);
 hljs.registerLanguage('xml', xml);
-const ALIASES: Record<string, string> = { sh: 'bash', shell: 'bash', html: 'xml' };
+// The EPJ guide shows how to verify a notification's signature in TypeScript, and header formats as text.
+hljs.registerLanguage('typescript', typescript);
+hljs.registerLanguage('plaintext', plaintext);
+const ALIASES: Record<string, string> = { sh: 'bash', shell: 'bash', html: 'xml', ts: 'typescript', js: 'typescript', text: 'plaintext' };
 
 /** Highlighted, escaped markup of `code` (plain escaped text for an unknown language). */
 export function highlight(code: string, language: string | undefined): string {

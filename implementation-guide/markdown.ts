@@ -10,12 +10,22 @@ function safeHref(href: string): boolean {
   return scheme === undefined || scheme === 'http' || scheme === 'https' || scheme === 'mailto';
 }
 
+/**
+ * The language of a fenced block is the first word of its info string: the integration guides mark
+ * their runnable examples with more words (```http request, ```http response as=vendor), which the
+ * test suite reads and the reader need not see.
+ */
+export function fenceLanguage(info: string | undefined): string | undefined {
+  return /^\S+/.exec(info?.trim() ?? '')?.[0];
+}
+
 /** Diagrams stay as their Mermaid source, which the page's script turns into SVG. */
 function code(token: Tokens.Code): string {
-  if (token.lang === 'mermaid') {
+  const language = fenceLanguage(token.lang);
+  if (language === 'mermaid') {
     return `<pre class="mermaid">${escapeHtml(token.text)}</pre>\n`;
   }
-  return `${codeBlock(token.text, token.lang || undefined)}\n`;
+  return `${codeBlock(token.text, language)}\n`;
 }
 
 /** Our own pages (implementation-guide/pages/*.md): HTML inside them is kept. */
