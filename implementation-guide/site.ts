@@ -13,6 +13,7 @@ import { searchParameterPage } from './pages/search-parameter.ts';
 import { structurePage } from './pages/structure.ts';
 import { codeSystemPage, valueSetPage } from './pages/terminology.ts';
 import { topicPage } from './pages/topic.ts';
+import { searchIndexScript } from './search-index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -85,6 +86,10 @@ export function buildGuide(options: BuildOptions = {}): BuildResult {
   cpSync(join(here, 'assets'), join(outDir, 'assets'), { recursive: true });
   // Mermaid's browser bundle, served from the site itself: no CDN, so the guide works offline.
   cpSync(join(dirname(require.resolve('mermaid/package.json')), 'dist', 'mermaid.min.js'), join(outDir, 'assets', 'mermaid.min.js'));
-  files.push('assets/site.css', 'assets/diagrams.js', 'assets/mermaid.min.js');
+  // The search box: MiniSearch's browser (UMD) bundle, which sets the global MiniSearch, and the
+  // index over every page, both loaded by <script> so that search works from plain files too.
+  cpSync(join(dirname(require.resolve('minisearch')), '..', 'umd', 'index.js'), join(outDir, 'assets', 'minisearch.js'));
+  writeFileSync(join(outDir, 'assets', 'search-index.js'), searchIndexScript(pages.map((p) => ({ file: p.file, title: p.title, body: p.body.value }))));
+  files.push('assets/site.css', 'assets/favicon.svg', 'assets/diagrams.js', 'assets/search.js', 'assets/mermaid.min.js', 'assets/minisearch.js', 'assets/search-index.js');
   return { outDir, pages: pages.map((p) => ({ file: p.file, title: p.title })), files };
 }

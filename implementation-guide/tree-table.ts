@@ -11,6 +11,7 @@ import type { Html, HtmlValue } from './html.ts';
 import { canonicalLink, coreTypeHref } from './links.ts';
 import type { Catalog } from './load.ts';
 import { renderInlineMarkdown } from './markdown.ts';
+import { scrollRegion } from './scroll-region.ts';
 
 export type TreeView = 'differential' | 'snapshot' | 'must-support';
 
@@ -217,10 +218,13 @@ export function renderTreeTable(catalog: Catalog, sd: StructureDefinition, view:
     const classes = [row.context ? 'context' : '', element.max === '0' ? 'removed' : ''].filter(Boolean).join(' ');
     return html`<tr${classes ? html` class="${classes}"` : ''} data-path="${idOf(element)}">${nameCell(row)}<td class="flags">${flags(ctx)}</td><td class="card">${part(ctx, changed?.min !== undefined || changed?.max !== undefined, card)}</td><td class="type">${part(ctx, changed?.type !== undefined || index === 0, type)}</td><td class="desc">${description(ctx)}</td></tr>\n`;
   });
-  return html`<div class="table-scroll"><table class="tree" data-view="${view}">
+  return scrollRegion(
+    caption,
+    html`<table class="tree" data-view="${view}">
 <caption>${caption}</caption>
 <thead><tr><th scope="col">Name</th><th scope="col">Flags</th><th scope="col">Card.</th><th scope="col">Type</th><th scope="col">Description &amp; Constraints</th></tr></thead>
 <tbody>
 ${body}</tbody>
-</table></div>`;
+</table>`,
+  );
 }

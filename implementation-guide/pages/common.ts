@@ -2,6 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { codeBlock } from '../highlight.ts';
 import { html, raw } from '../html.ts';
 import type { Html, HtmlValue } from '../html.ts';
+import { scrollRegion } from '../scroll-region.ts';
 
 /** A two-column table of a resource's identifying properties; rows without a value are left out. */
 export function metadataTable(rows: [string, HtmlValue][]): Html {
@@ -23,12 +24,15 @@ ${raw(codeBlock(JSON.stringify(resource, null, 2), 'json'))}
 
 /** A simple table with a header row. */
 export function table(caption: string, headers: string[], rows: HtmlValue[][], className = 'list'): Html {
-  return html`<div class="table-scroll"><table class="${className}">
+  return scrollRegion(
+    caption,
+    html`<table class="${className}">
 <caption>${caption}</caption>
 <thead><tr>${headers.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead>
 <tbody>
 ${rows.map((row) => html`<tr>${row.map((cell) => html`<td>${cell}</td>`)}</tr>\n`)}</tbody>
-</table></div>`;
+</table>`,
+  );
 }
 
 /** A code value, shown as code. */

@@ -6,10 +6,14 @@
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import type { ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
+import MiniSearch from 'minisearch';
+import type { Options } from 'minisearch';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildGuide } from '../../implementation-guide/site.ts';
 import type { BuildResult } from '../../implementation-guide/site.ts';
+import { SEARCH_GLOBAL } from '../../implementation-guide/search-index.ts';
 import { PROFILE_BUILD_DIR } from '../../server/validation/profile-registry.ts';
 
 const ALARM_PROFILE = 'StructureDefinition-wt-detectedissue';
@@ -154,6 +158,43 @@ describe('the implementation guide', () => {
     }
     expect(broken).toEqual([]);
     expect(checked).toBeGreaterThan(1000);
+  });
+});
+
+describe('the search index', () => {
+  /** Loads assets/search-index.js as a browser would (a script assigning a global), into MiniSearch. */
+  function loadIndex(): MiniSearch {
+    const window: Record<string, { options: Options; index: object }> = {};
+    runInNewContext(page('assets/search-index.js'), { window });
+    const data = window[SEARCH_GLOBAL];
+    return MiniSearch.loadJS(data.index as Parameters<typeof MiniSearch.loadJS>[0], data.options);
+  }
+
+  test('is a script that assigns a global, small enough to load on demand', () => {
+    const script = page('assets/search-index.js');
+    expect(script).toContain(`window.${SEARCH_GLOBAL} = `);
+    expect(script.length).toBeLessThan(2_000_000);
+    expect(existsSync(join(outDir, 'assets', 'minisearch.js'))).toBe(true);
+    expect(existsSync(join(outDir, 'assets', 'search.js'))).toBe(true);
+    expect(page('index.html')).toContain('<script src="assets/search.js"></script>');
+    expect(page('index.html')).toMatch(/<label for="site-search-input">Search<\/label>/);
+  });
+
+  test('covers every page and finds pages by Norwegian words, with æ, ø and å intact', () => {
+    const index = loadIndex();
+    expect(index.documentCount).toBe(result.pages.length);
+    const files = (query: string, prefix = false) => index.search(query, { prefix, combineWith: 'AND' }).map((r) => r.id as string);
+    expect(files('besøksplan')).toContain('StructureDefinition-wt-besoksplan.html');
+    expect(files('pasientinfo')).toContain('StructureDefinition-wt-patient.html');
+    expect(files('trygghetsalarm')).toContain('StructureDefinition-wt-device.html');
+    expect(files('responssenter')).toContain('index.html');
+    expect(files('medisindispenser', true)).toContain('index.html');
+    expect(files('fødselsnummer')).toContain('StructureDefinition-no-patient.html');
+    // Stored as written, not folded to ASCII.
+    expect(index.search('besøksplan').map((r) => r.title as string)).toContain('Besøksplan (visit plan)');
+    const hit = index.search('varsel')[0] as unknown as { title: string; snippet: string };
+    expect(hit.title).toBeTruthy();
+    expect(hit.snippet.length).toBeLessThanOrEqual(161);
   });
 });
 
