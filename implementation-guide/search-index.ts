@@ -49,9 +49,12 @@ function decodeEntities(text: string): string {
   });
 }
 
-/** The text of a piece of markup: tags become spaces, entities characters, runs of space one space. */
+/** Tags that end a run of text: they separate words, where inline tags (em, a, code) do not. */
+const BLOCK_TAG = /<\/?(?:p|div|br|li|ul|ol|dl|dt|dd|h[1-6]|table|caption|thead|tbody|tr|td|th|pre|section|nav|details|summary|blockquote)\b[^>]*>/gi;
+
+/** The text of a piece of markup: entities become characters, runs of space one space. */
 function textOf(markup: string): string {
-  return decodeEntities(markup.replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
+  return decodeEntities(markup.replace(BLOCK_TAG, ' ').replace(/<[^>]*>/g, '')).replace(/\s+/g, ' ').trim();
 }
 
 /**
