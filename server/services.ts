@@ -3,7 +3,7 @@ import type { Config } from './config.ts';
 import { buildCapabilityStatement } from './fhir/capability.ts';
 import { loadBaseDefinitions } from './fhir/definitions.ts';
 import type { RequestContext } from './fhir/repository.ts';
-import { KnutepunktRepository } from './fhir/repository.ts';
+import { internalSearch, KnutepunktRepository } from './fhir/repository.ts';
 import type { Database } from './store/db/database.ts';
 import { openDatabase } from './store/db/open.ts';
 import { migrate } from './store/migrate.ts';
@@ -22,7 +22,6 @@ import { AuthService } from './auth/auth-service.ts';
 import { SERVER_TENANT } from './store/tenants.ts';
 import { NeedToKnow } from './auth/need-to-know.ts';
 import { AuditLog } from './audit/audit-log.ts';
-import { parseSearchRequest } from '@medplum/core';
 import type { SearchParameter } from '@medplum/fhirtypes';
 import { customParamIssues } from './store/search/custom-params.ts';
 import { CustomParamSync } from './store/search/custom-param-sync.ts';
@@ -83,9 +82,7 @@ export async function createServices(config: Config, db?: Database): Promise<Ser
   );
   const validate = validator.validate;
   // Need-to-know looks episodes and patients up as the server itself, in the caller's tenant.
-  const needToKnow: NeedToKnow = new NeedToKnow((tenant, type, query) =>
-    new KnutepunktRepository(store, { tenant, baseUrl: config.baseUrl ?? '' }, validate).searchResources(parseSearchRequest(type, query))
-  );
+  const needToKnow: NeedToKnow = new NeedToKnow(internalSearch(store, validate, config.baseUrl ?? ''));
   const repository = (context: RequestContext): KnutepunktRepository => new KnutepunktRepository(store, context, validate, needToKnow);
   // SearchParameters define search parameters: the profiles' own (published below) and run-time ones.
   const reindex = new ReindexRunner(database, registry, { baseUrl: config.baseUrl, pollMs: config.searchParamSyncMs * 2 });

@@ -81,6 +81,15 @@ export class NeedToKnow {
   }
 
   /**
+   * The same rules, looking episodes and patients up through `search`: inside a transaction, its
+   * own store, so that what the transaction wrote counts and nothing waits for the connection the
+   * transaction holds (PGlite has one: a lookup outside would wait for the transaction forever).
+   */
+  using(search: InternalSearch): NeedToKnow {
+    return new NeedToKnow(search);
+  }
+
+  /**
    * True when the caller is not a vendor, or the patient has an active service the vendor is
    * approved for. Every way the patient is named must lead to a served patient: a reference to one
    * patient beside the identifier of another does not pass on the strength of either.

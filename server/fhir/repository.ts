@@ -30,7 +30,7 @@ import type { Validator } from '../validation/validator.ts';
 import type { WriteAudit } from '../audit/write-audit.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 import { authorize, forbidden, permits } from '../auth/auth-context.ts';
-import type { NeedToKnow } from '../auth/need-to-know.ts';
+import type { InternalSearch, NeedToKnow } from '../auth/need-to-know.ts';
 import { MISSING_ACTIVE_SERVICE } from '../auth/need-to-know.ts';
 import type { SearchPage } from '../store/search/execute.ts';
 
@@ -394,7 +394,8 @@ export class KnutepunktRepository extends FhirRepository {
     }
     return this.store.transaction(
       // The same caller, the same checks: scopes and need-to-know hold inside transactions too.
-      (txStore) => callback(new KnutepunktRepository(txStore, this.context, this.validate, this.needToKnow) as this),
+      (txStore) =>
+        callback(new KnutepunktRepository(txStore, this.context, this.validate, this.needToKnow?.using(internalSearch(txStore, this.validate, this.context.baseUrl))) as this),
       { serializable: options?.serializable }
     );
   }
@@ -499,4 +500,9 @@ function applyAnyPatch<T extends Resource>(resource: T, patch: Operation[] | Par
     throw new OperationOutcomeError(normalizeOperationOutcome(err));
   }
   return resource;
+}
+
+/** Searches as the server itself, in a tenant and in `store`: what need-to-know looks episodes and patients up with. */
+export function internalSearch(store: ResourceStore, validate: Validator, baseUrl: string): InternalSearch {
+  return (tenant, type, query) => new KnutepunktRepository(store, { tenant, baseUrl }, validate).searchResources(parseSearchRequest(type, query));
 }

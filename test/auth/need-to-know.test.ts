@@ -179,6 +179,16 @@ describe('need-to-know holds on every path (review findings)', () => {
     expect(transaction.text).not.toContain('Person2');
   });
 
+  test('in a transaction, need-to-know is looked up within it: an alarm for a served patient is stored, one for another refused, and the server goes on', async () => {
+    // On PGlite (one connection) a look-up outside the transaction waited for it forever.
+    const bundle = (n: number): Bundle => ({ resourceType: 'Bundle', type: 'transaction', entry: [{ resource: alarm(n), request: { method: 'POST', url: 'DetectedIssue' } }] });
+    const served = await vendor.fhir<Bundle>('POST', '', bundle(1));
+    expect(served.status, served.text).toBe(200);
+    expect(served.body.entry?.[0]?.response?.status).toMatch(/^201/);
+    expectMissingService(await vendor.fhir<OperationOutcome>('POST', '', bundle(2)));
+    expect((await vendor.fhir('GET', `Patient/${patients[1].id}`)).status).toBe(200);
+  });
+
   test('history lists only the patients the vendor serves; instance history of another is empty', async () => {
     const history = await vendor.fhir<Bundle>('GET', 'Patient/_history?_count=100');
     expect(history.status).toBe(200);
