@@ -28,8 +28,30 @@ function code(token: Tokens.Code): string {
   return `${codeBlock(token.text, language)}\n`;
 }
 
-/** Our own pages (implementation-guide/pages/*.md): HTML inside them is kept. */
-const trusted = new Marked({ gfm: true, renderer: { code } });
+/**
+ * A heading's anchor as GitHub spells it ("2. Authenticate" → "2-authenticate"), so that links
+ * written while reading the Markdown on GitHub work on the site too; letters of any script stay.
+ */
+export function headingId(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/<[^>]*>/g, '')
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .trim()
+    .replace(/\s/g, '-');
+}
+
+/** Our own pages (implementation-guide/pages/*.md): HTML inside them is kept; headings get anchors. */
+const trusted = new Marked({
+  gfm: true,
+  renderer: {
+    code,
+    heading(token: Tokens.Heading): string {
+      const text = this.parser.parseInline(token.tokens);
+      return `<h${token.depth} id="${escapeHtml(headingId(token.text))}">${text}</h${token.depth}>\n`;
+    },
+  },
+});
 
 /**
  * Text from the profiles (FHIR markdown in descriptions and comments): any HTML is shown as text and
