@@ -4,10 +4,18 @@ import { escapeHtml, raw } from './html.ts';
 import type { Html } from './html.ts';
 import { codeBlock } from './highlight.ts';
 
-/** Links we let through from markdown: web, mail, in-page and relative links, nothing scriptable. */
+/**
+ * Links we let through from markdown: web, mail, in-page and relative links, nothing scriptable.
+ * Decided on the URL as a browser reads it (which drops tabs and newlines, so `java\tscript:` is
+ * `javascript:`), not on the text as written.
+ */
 function safeHref(href: string): boolean {
-  const scheme = /^\s*([a-z][a-z0-9+.-]*):/i.exec(href)?.[1].toLowerCase();
-  return scheme === undefined || scheme === 'http' || scheme === 'https' || scheme === 'mailto';
+  try {
+    const { protocol } = new URL(href, 'https://relative.invalid/');
+    return protocol === 'http:' || protocol === 'https:' || protocol === 'mailto:';
+  } catch {
+    return false;
+  }
 }
 
 /**
