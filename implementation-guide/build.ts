@@ -28,7 +28,10 @@ function newest(dir: string): number {
 function siteIsFresh(outDir: string, resourcesDir: string): boolean {
   try {
     const built = statSync(join(outDir, 'index.html')).mtimeMs;
-    return built > newest(resourcesDir) && built > newest(dirname(fileURLToPath(import.meta.url)));
+    const here = dirname(fileURLToPath(import.meta.url));
+    // sushi-config.yaml gives the package its name, version and dependencies.
+    const inputs = [newest(resourcesDir), newest(here), statSync(join(here, '..', 'sushi-config.yaml')).mtimeMs];
+    return inputs.every((time) => built > time);
   } catch {
     return false;
   }

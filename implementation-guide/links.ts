@@ -9,6 +9,16 @@ const CORE = 'http://hl7.org/fhir/';
 const R4 = 'https://hl7.org/fhir/R4/';
 
 let resourceTypes: Set<string> | undefined;
+let extensionIds: Set<string> | undefined;
+
+/** The ids of R4's own extension definitions: their pages are extension-<id>.html, not <id>.html. */
+function coreExtensionIds(): Set<string> {
+  extensionIds ??= new Set(((readJson('fhir/r4/extension-definitions.json') as Bundle<StructureDefinition>).entry ?? []).map((e) => e.resource?.id ?? ''));
+  return extensionIds;
+}
+
+/** Data types the R4 specification documents on its metadata types page, not with the other data types. */
+const METADATA_TYPES = new Set(['ContactDetail', 'Contributor', 'DataRequirement', 'ParameterDefinition', 'RelatedArtifact', 'TriggerDefinition', 'UsageContext', 'Expression']);
 
 /** The R4 resource types (the rest of the core StructureDefinitions are data types). */
 function coreResourceTypes(): Set<string> {
@@ -40,7 +50,7 @@ export function coreTypeHref(type: string): string {
     Element: 'element.html',
     BackboneElement: 'backboneelement.html',
   };
-  return `${R4}${special[type] ?? `datatypes.html#${type}`}`;
+  return `${R4}${special[type] ?? `${METADATA_TYPES.has(type) ? 'metadatatypes' : 'datatypes'}.html#${type}`}`;
 }
 
 /** The page of a canonical URL: ours when the build has it, the R4 specification for core ones. */
@@ -52,7 +62,11 @@ export function canonicalHref(catalog: Catalog, url: string): string | undefined
   }
   if (bare.startsWith(`${CORE}StructureDefinition/`)) {
     const name = bare.slice(`${CORE}StructureDefinition/`.length);
-    return /^[A-Z]/.test(name) ? coreTypeHref(name) : `${R4}${name.toLowerCase()}.html`;
+    if (/^[A-Z]/.test(name)) {
+      return coreTypeHref(name);
+    }
+    // R4's own extensions (display, patient-birthPlace) and profiles (vitalsigns, bp) have pages of their own.
+    return `${R4}${coreExtensionIds().has(name) ? 'extension-' : ''}${name.toLowerCase()}.html`;
   }
   if (bare.startsWith(`${CORE}ValueSet/`)) {
     return `${R4}valueset-${bare.slice(`${CORE}ValueSet/`.length)}.html`;

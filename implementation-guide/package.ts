@@ -101,7 +101,10 @@ export function packageFileName(resource: Resource): string {
 
 function indexEntry(filename: string, resource: Resource): PackageIndexEntry {
   const r = resource as { version?: string; kind?: string; type?: string; content?: string; supplements?: string };
-  const entry: PackageIndexEntry = { filename, resourceType: resource.resourceType, id: resource.id, url: canonicalOf(resource), version: r.version };
+  // A Basic standing in for an R5 SubscriptionTopic has no url element: listing its topic's url would
+  // let a tool resolving that canonical find a Basic.
+  const url = resource.resourceType === 'Basic' ? undefined : canonicalOf(resource);
+  const entry: PackageIndexEntry = { filename, resourceType: resource.resourceType, id: resource.id, url, version: r.version };
   if (resource.resourceType === 'StructureDefinition') {
     entry.kind = r.kind;
     entry.type = r.type;

@@ -38,6 +38,11 @@
         .then(function () {
           var data = window[form.dataset.global];
           engine = MiniSearch.loadJS(data.index, data.options);
+        })
+        .catch(function (error) {
+          // Forget the failure, so that the next keystroke tries again (a dropped connection, say).
+          loading = null;
+          throw error;
         });
     }
     return loading;

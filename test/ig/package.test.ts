@@ -97,6 +97,11 @@ describe('the FHIR package', () => {
       expect(entry.filename).toBe(`${resource.resourceType}-${resource.id}.json`);
       expect(entry.resourceType).toBe(resource.resourceType);
       expect(entry.id).toBe(resource.id);
+      if (resource.resourceType === 'Basic') {
+        // A topic's stand-in has no url element; the index must not give it its topic's.
+        expect(entry.url, entry.filename).toBeUndefined();
+        continue;
+      }
       expect(entry.url, entry.filename).toBe(canonicalOf(resource));
       // Every definition has one: ours under our canonical, official Norwegian code systems their own.
       expect(entry.url, entry.filename).toMatch(/^(https?:|urn:)/);
