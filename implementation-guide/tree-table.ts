@@ -212,11 +212,13 @@ export function renderTreeTable(catalog: Catalog, sd: StructureDefinition, view:
           ? canonicalLink(catalog, sd.baseDefinition)
           : html`${sd.type}`
         : element.contentReference
-          ? html`see ${element.contentReference}`
+          ? contentReferenceLink(element.contentReference)
           : typeLinks(catalog, element.type ?? []);
     const card = `${element.min ?? 0}..${element.max ?? '*'}`;
     const classes = [row.context ? 'context' : '', element.max === '0' ? 'removed' : ''].filter(Boolean).join(' ');
-    return html`<tr${classes ? html` class="${classes}"` : ''} data-path="${idOf(element)}">${nameCell(row)}<td class="flags">${flags(ctx)}</td><td class="card">${part(ctx, changed?.min !== undefined || changed?.max !== undefined, card)}</td><td class="type">${part(ctx, changed?.type !== undefined || index === 0, type)}</td><td class="desc">${description(ctx)}</td></tr>\n`;
+    // Only the snapshot rows carry ids: every element is there, once, for contentReference links to land on.
+    const rowId = view === 'snapshot' ? html` id="${snapshotRowId(idOf(element))}"` : '';
+    return html`<tr${classes ? html` class="${classes}"` : ''}${rowId} data-path="${idOf(element)}">${nameCell(row)}<td class="flags">${flags(ctx)}</td><td class="card">${part(ctx, changed?.min !== undefined || changed?.max !== undefined, card)}</td><td class="type">${part(ctx, changed?.type !== undefined || index === 0, type)}</td><td class="desc">${description(ctx)}</td></tr>\n`;
   });
   return scrollRegion(
     caption,
@@ -227,4 +229,14 @@ export function renderTreeTable(catalog: Catalog, sd: StructureDefinition, view:
 ${body}</tbody>
 </table>`,
   );
+}
+
+function snapshotRowId(elementId: string): string {
+  return `snapshot-${elementId}`;
+}
+
+/** An element defined as another's (`#Questionnaire.item`): a link to that element's row of the snapshot table. */
+function contentReferenceLink(reference: string): Html {
+  const path = reference.replace(/^[^#]*#/, '');
+  return html`see <a href="#${snapshotRowId(path)}">${path}</a>`;
 }

@@ -40,7 +40,7 @@ function treeTable(html: string, view: string): Map<string, { classes: string; f
   expect(table, `a ${view} table`).not.toBeNull();
   const rows = new Map<string, { classes: string; flags: string; card: string; type: string; cardGreyed: boolean }>();
   const text = (cell: string) => cell.replace(/<[^>]+>/g, '').replace(/&amp;/g, '&').trim();
-  for (const m of (table?.[1] ?? '').matchAll(/<tr(?: class="([^"]*)")? data-path="([^"]+)">([\s\S]*?)<\/tr>/g)) {
+  for (const m of (table?.[1] ?? '').matchAll(/<tr(?: class="([^"]*)")?(?: id="[^"]*")? data-path="([^"]+)">([\s\S]*?)<\/tr>/g)) {
     const cells = [...m[3].matchAll(/<td class="(\w+)"[^>]*>([\s\S]*?)<\/td>/g)];
     const cell = (name: string) => cells.find((c) => c[1] === name)?.[2] ?? '';
     rows.set(m[2], {
