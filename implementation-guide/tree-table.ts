@@ -135,21 +135,29 @@ function part(ctx: CellContext, changed: boolean, content: HtmlValue): Html {
   return html`${content}`;
 }
 
+/**
+ * One flag as the IG Publisher draws it, with its meaning spelled out for screen readers (which would
+ * say "S" or "sigma") and in the tooltip for the mouse.
+ */
+function flag(symbol: string, meaning: string, extraClass = ''): Html {
+  return html`<span class="flag${extraClass ? ` ${extraClass}` : ''}" title="${meaning}"><span aria-hidden="true">${symbol}</span><span class="visually-hidden">${meaning}</span></span>`;
+}
+
 function flags(ctx: CellContext): Html {
   const { element, changed } = ctx.row;
   const constrained = (element.constraint ?? []).some((c) => !UBIQUITOUS_CONSTRAINTS.has(c.key ?? '')) || (element.condition ?? []).length > 0;
   const list: Html[] = [];
   if (element.isModifier) {
-    list.push(part(ctx, changed?.isModifier !== undefined, html`<span class="flag" title="This element is a modifier element">?!</span>`));
+    list.push(part(ctx, changed?.isModifier !== undefined, flag('?!', 'This element is a modifier element')));
   }
   if (element.mustSupport) {
-    list.push(part(ctx, changed?.mustSupport !== undefined, html`<span class="flag flag-ms" title="This element must be supported">S</span>`));
+    list.push(part(ctx, changed?.mustSupport !== undefined, flag('S', 'This element must be supported', 'flag-ms')));
   }
   if (element.isSummary) {
-    list.push(part(ctx, changed?.isSummary !== undefined, html`<span class="flag" title="This element is included in summaries">Σ</span>`));
+    list.push(part(ctx, changed?.isSummary !== undefined, flag('Σ', 'This element is included in summaries')));
   }
   if (constrained) {
-    list.push(part(ctx, (changed?.constraint ?? []).length > 0, html`<span class="flag" title="This element has or is affected by constraints">C</span>`));
+    list.push(part(ctx, (changed?.constraint ?? []).length > 0, flag('C', 'This element has or is affected by constraints')));
   }
   return html`${list}`;
 }
