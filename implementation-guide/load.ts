@@ -151,3 +151,17 @@ export function loadCatalog(dir?: string): Catalog {
 export function examplesOf(catalog: Catalog, url: string): Example[] {
   return catalog.examples.filter((e) => e.profiles.includes(url));
 }
+
+/** The conformance resources: everything a dependent guide or a validator may build on (the package, definitions.json). */
+export function definitionsOf(catalog: Catalog): Resource[] {
+  return [
+    ...(catalog.guide ? [catalog.guide] : []),
+    ...catalog.profiles,
+    ...catalog.extensions,
+    ...catalog.codeSystems,
+    ...catalog.valueSets,
+    ...catalog.searchParameters,
+    ...catalog.operations,
+    ...catalog.topics,
+  ];
+}

@@ -11,7 +11,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { create } from 'tar';
 import { readGuideConfig } from './guide-config.ts';
 import type { GuideConfig } from './guide-config.ts';
-import { canonicalOf } from './load.ts';
+import { canonicalOf, definitionsOf } from './load.ts';
 import type { Catalog } from './load.ts';
 
 /** `package/package.json`: the fields the FHIR package specification defines for a guide. */
@@ -113,20 +113,6 @@ function indexEntry(filename: string, resource: Resource): PackageIndexEntry {
     entry.supplements = r.supplements;
   }
   return entry;
-}
-
-/** The conformance resources: everything a dependent guide or a validator may build on. */
-function definitionsOf(catalog: Catalog): Resource[] {
-  return [
-    ...(catalog.guide ? [catalog.guide] : []),
-    ...catalog.profiles,
-    ...catalog.extensions,
-    ...catalog.codeSystems,
-    ...catalog.valueSets,
-    ...catalog.searchParameters,
-    ...catalog.operations,
-    ...catalog.topics,
-  ];
 }
 
 function json(value: unknown): string {

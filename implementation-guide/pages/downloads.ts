@@ -4,6 +4,7 @@ import { codeBlock } from '../highlight.ts';
 import { html, raw } from '../html.ts';
 import type { Page } from '../layout.ts';
 import type { Catalog } from '../load.ts';
+import { definitionsOf } from '../load.ts';
 import { packageArchive } from '../package.ts';
 
 /** A file the downloads page offers, written beside the pages: text, or bytes (the package archive). */
@@ -21,16 +22,7 @@ function collection(id: string, resources: Resource[]): Bundle {
 
 /** The FHIR package, then the definitions and the examples, each as one Bundle of JSON. */
 export function downloads(catalog: Catalog): Download[] {
-  const definitions: Resource[] = [
-    ...(catalog.guide ? [catalog.guide] : []),
-    ...catalog.profiles,
-    ...catalog.extensions,
-    ...catalog.codeSystems,
-    ...catalog.valueSets,
-    ...catalog.searchParameters,
-    ...catalog.operations,
-    ...catalog.topics,
-  ];
+  const definitions = definitionsOf(catalog);
   return [
     { file: PACKAGE_FILE, content: packageArchive(catalog) },
     { file: 'definitions.json', content: `${JSON.stringify(collection('definitions', definitions), null, 2)}\n` },
@@ -42,8 +34,7 @@ export function downloads(catalog: Catalog): Download[] {
 export function downloadsPage(catalog: Catalog): Page {
   const config = readGuideConfig();
   const id = `${config.id}#${config.version}`;
-  const count = catalog.profiles.length + catalog.extensions.length + catalog.codeSystems.length + catalog.valueSets.length +
-    catalog.searchParameters.length + catalog.operations.length + catalog.topics.length + (catalog.guide ? 1 : 0);
+  const count = definitionsOf(catalog).length;
   const cache = `mkdir -p ~/.fhir/packages/${id}\ntar -xzf ${PACKAGE_FILE} -C ~/.fhir/packages/${id}`;
   const sushi = `dependencies:\n  ${config.id}: ${config.version}`;
   // The alarm profile is the guide's best-known; any profile serves as the example.

@@ -22,6 +22,19 @@ async function freePort(): Promise<number> {
  * BASE_URL alone, so only a server that knows where it listens makes them comparable.
  */
 export async function startGuideServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+  // Another process may take the probed port before the server binds it: then try another.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnFreePort(overrides);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EADDRINUSE' || attempt === 5) {
+        throw error;
+      }
+    }
+  }
+}
+
+async function startOnFreePort(overrides: Partial<Config>): Promise<TestServer> {
   const port = await freePort();
   const root = `http://127.0.0.1:${port}`;
   const database = await createTestDatabase();
@@ -34,7 +47,15 @@ export async function startGuideServer(overrides: Partial<Config> = {}): Promise
   };
   const services = await createServices(config, database.db);
   const app = await buildApp(services);
-  await app.listen({ port, host: '127.0.0.1' });
+  try {
+    await app.listen({ port, host: '127.0.0.1' });
+  } catch (error) {
+    await app.close();
+    await services.subscriptions.close();
+    await services.store.close();
+    await database.drop();
+    throw error;
+  }
   return {
     base: `${root}/fhir`,
     root,
