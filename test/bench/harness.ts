@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { Pool } from 'undici';
+import postgres from 'postgres';
 
 /** Latency figures of one scenario, in milliseconds, and its throughput. */
 export interface Figures {
@@ -129,4 +130,19 @@ export async function startServerProcess(env: Record<string, string>, cwd?: stri
 /** A latency for the table; a dash for scenarios that measure throughput only. */
 function ms(value: number): string {
   return Number.isNaN(value) ? '–' : value.toFixed(2);
+}
+
+/** Runs `fn` against a fresh database made through `adminUrl`, dropped afterwards. */
+export async function withBenchDatabase<T>(adminUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
+  const dbName = `knutepunkt_bench_${Date.now()}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
+  await admin.unsafe(`CREATE DATABASE ${dbName}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  try {
+    return await fn(url.toString());
+  } finally {
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  }
 }

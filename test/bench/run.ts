@@ -21,7 +21,8 @@ import postgres from 'postgres';
 import type { Bundle, Observation, Patient } from '@medplum/fhirtypes';
 import { syntheticFnr, FNR_SYSTEM } from '../support/identities.ts';
 import type { Figures } from './harness.ts';
-import { BenchClient, load, printTable, startServerProcess } from './harness.ts';
+import { BenchClient, load, printTable, startServerProcess, withBenchDatabase } from './harness.ts';
+import { CODES, DAY, observation, START } from './dataset.ts';
 import { benchValidation } from './validation.ts';
 import { benchSubscriptions } from './subscriptions.ts';
 import { auditCost, benchAuth } from './auth.ts';
@@ -31,23 +32,6 @@ import { benchWriteBaseline } from './write-baseline.ts';
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const observations = Number(process.env.BENCH_OBSERVATIONS ?? 100_000);
 const patients = Number(process.env.BENCH_PATIENTS ?? Math.max(10, Math.round(observations / 100)));
-
-const CODES = ['8867-4', '8480-6', '8462-4', '59408-5', '8310-5', '29463-7', '9279-1', '2339-0', '85354-9', '8302-2'];
-const DAY = 86_400_000;
-const START = Date.parse('2026-01-01T00:00:00Z');
-
-function observation(i: number, subject: string): Observation {
-  const code = CODES[i % CODES.length];
-  return {
-    resourceType: 'Observation',
-    status: 'final',
-    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
-    code: { coding: [{ system: 'http://loinc.org', code, display: `Measurement ${code}` }] },
-    subject: { reference: subject },
-    effectiveDateTime: new Date(START + ((i * 7919) % 300) * DAY + (i % 86_400) * 1000).toISOString(),
-    valueQuantity: { value: 40 + (i % 120), unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
-  };
-}
 
 function patient(i: number): Patient {
   return {
@@ -67,29 +51,14 @@ function transaction(resources: (Observation | Patient)[]): Bundle {
   };
 }
 
-/** Runs `fn` against a fresh database, dropped afterwards. */
-async function withBenchDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
-  const dbName = `knutepunkt_bench_${Date.now()}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
-  await admin.unsafe(`CREATE DATABASE ${dbName}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${dbName}`;
-  try {
-    return await fn(url.toString());
-  } finally {
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
-  }
-}
-
 async function notificationScenarios(): Promise<void> {
-  const rows = await withBenchDatabase((url) => benchSubscriptions(url, process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'));
+  const rows = await withBenchDatabase(adminUrl, (url) => benchSubscriptions(url, process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'));
   console.log(`\nSubscriptions: rest-hook delivery on loopback (PostgreSQL, Redis, one worker process; ${new Date().toISOString().slice(0, 10)})\n`);
   printTable(rows);
 }
 
 async function authScenarios(): Promise<void> {
-  const rows = await withBenchDatabase((url) => benchAuth(url));
+  const rows = await withBenchDatabase(adminUrl, (url) => benchAuth(url));
   console.log(`\nAuthentication and audit (PostgreSQL, one server process, authenticated clients; ${new Date().toISOString().slice(0, 10)})\n`);
   printTable(rows);
   console.log(`\nWrite throughput lost to the audit trail: ${medianCost(auditCost(rows))}`);

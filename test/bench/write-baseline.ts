@@ -3,9 +3,9 @@ import { mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import type { Observation } from '@medplum/fhirtypes';
 import type { Figures } from './harness.ts';
-import { BenchClient, load, startServerProcess } from './harness.ts';
+import { BenchClient, load, startServerProcess, withBenchDatabase } from './harness.ts';
+import { observation } from './dataset.ts';
 
 /**
  * Write throughput of this checkout against an earlier commit's, in one run: "does not fall by more
@@ -22,16 +22,6 @@ import { BenchClient, load, startServerProcess } from './harness.ts';
 const PAIRS = Number(process.env.BENCH_WRITE_PAIRS ?? 6);
 const REQUESTS = 4000;
 
-const observation = (i: number): Observation => ({
-  resourceType: 'Observation',
-  status: 'final',
-  category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
-  code: { coding: [{ system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' }] },
-  subject: { reference: `Patient/bench-${i % 1000}` },
-  effectiveDateTime: new Date(Date.parse('2026-01-01T00:00:00Z') + i * 60_000).toISOString(),
-  valueQuantity: { value: 40 + (i % 120), unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
-});
-
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 }
@@ -46,30 +36,25 @@ function checkOutBaseline(ref: string): { dir: string; commit: string; remove: (
   return { dir, commit: git(dir, 'rev-parse', '--short', 'HEAD'), remove: () => git(root, 'worktree', 'remove', '--force', dir) };
 }
 
-async function creates(adminUrl: string, label: string, cwd: string | undefined): Promise<Figures> {
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
-  const dbName = `knutepunkt_bench_w${Date.now()}`;
-  await admin.unsafe(`CREATE DATABASE ${dbName}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${dbName}`;
-  const { origin, child } = await startServerProcess({ DATABASE_URL: url.toString() }, cwd);
-  const client = new BenchClient(origin, 16);
-  try {
-    const create = async (i: number) => {
-      await client.request('POST', 'Observation', observation(i), [201]);
-    };
-    await load('warm-up', 500, 16, 1, create);
-    const db = postgres(url.toString(), { max: 1, onnotice: () => undefined });
-    await db.unsafe('ANALYZE');
-    await db.end();
-    return await load(label, REQUESTS, 16, 1, (i) => create(500 + i));
-  } finally {
-    await client.close();
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
-  }
+function creates(adminUrl: string, label: string, cwd: string | undefined): Promise<Figures> {
+  return withBenchDatabase(adminUrl, async (url) => {
+    const { origin, child } = await startServerProcess({ DATABASE_URL: url }, cwd);
+    const client = new BenchClient(origin, 16);
+    try {
+      const create = async (i: number) => {
+        await client.request('POST', 'Observation', observation(i, `Patient/bench-${i % 1000}`), [201]);
+      };
+      await load('warm-up', 500, 16, 1, create);
+      const db = postgres(url, { max: 1, onnotice: () => undefined });
+      await db.unsafe('ANALYZE');
+      await db.end();
+      return await load(label, REQUESTS, 16, 1, (i) => create(500 + i));
+    } finally {
+      await client.close();
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
 }
 
 export async function benchWriteBaseline(adminUrl: string, ref: string): Promise<{ rows: Figures[]; costs: number[] }> {

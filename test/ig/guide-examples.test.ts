@@ -12,7 +12,7 @@ import type { ReceivedRequest } from '../support/receiver.ts';
 import { TestReceiver } from '../support/receiver.ts';
 import type { TestServer } from '../support/server.ts';
 import { fastDeliverySettings } from '../support/subscriptions.ts';
-import { startGuideServer } from './guide-server.ts';
+import { startTestServerAtOwnAddress } from '../support/server.ts';
 
 /**
  * Runs every example of the integration guides (implementation-guide/pages/vendors.md and epj.md)
@@ -391,7 +391,7 @@ const consumed = new Set<ReceivedRequest>();
 const scratch = mkdtempSync(join(tmpdir(), 'knutepunkt-guide-'));
 
 beforeAll(async () => {
-  server = await startGuideServer({ ...fastDeliverySettings(undefined), auth: 'on', defaultProfiles: true, syntheticIdentifiers: true });
+  server = await startTestServerAtOwnAddress({ ...fastDeliverySettings(undefined), auth: 'on', defaultProfiles: true, syntheticIdentifiers: true });
   receiver = await new TestReceiver().start();
   epj = await OAuthTestClient.register(server, { id: 'epj-demo', tenant: MUNICIPALITY, role: 'epj' });
   vendor = await OAuthTestClient.register(server, { id: 'vft-demo', tenant: MUNICIPALITY, role: 'vendor', serviceCodes: ['TA'] });

@@ -9,6 +9,7 @@ import type { Services } from '../../server/services.ts';
 import { createServices } from '../../server/services.ts';
 import type { TestDatabase } from './database.ts';
 import { createTestDatabase } from './database.ts';
+import { freePort } from './processes.ts';
 
 /** A real server on a loopback port with its own database, for tests that speak HTTP. */
 export interface TestServer {
@@ -28,30 +29,55 @@ export interface TestServer {
  * general-purpose deployment would, DEFAULT_PROFILES=off); the profile suites turn them on.
  */
 export async function startTestServer(overrides: Partial<Config> = {}, appOptions: AppOptions = {}): Promise<TestServer> {
-  const database = await createTestDatabase();
-  const config = {
+  return serve(testConfig(overrides), appOptions, 0);
+}
+
+/**
+ * A test server whose BASE_URL is its real address (startTestServer's is a placeholder): for tests
+ * that compare full URLs the server builds from BASE_URL alone, such as a notification's fullUrl.
+ * The port is probed first, since the services take BASE_URL when they start; should another
+ * process take it before the server binds it, another is probed.
+ */
+export async function startTestServerAtOwnAddress(overrides: Partial<Config> = {}): Promise<TestServer> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return await serve({ ...testConfig(overrides), port, baseUrl: `http://127.0.0.1:${port}/fhir` }, {}, port);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EADDRINUSE' || attempt === 5) {
+        throw error;
+      }
+    }
+  }
+}
+
+function testConfig(overrides: Partial<Config>): Config {
+  return {
     ...loadConfig({ AUTH: 'off', LOG_LEVEL: 'silent', SYNTHETIC_IDENTIFIERS: 'accept', DEFAULT_PROFILES: 'off' }),
     ...overrides,
   };
+}
+
+/** Starts the services and the app on a fresh database on `port` (0: any); nothing stays behind if it cannot listen. */
+async function serve(config: Config, appOptions: AppOptions, port: number): Promise<TestServer> {
+  const database = await createTestDatabase();
   const services = await createServices(config, database.db);
   const app = await buildApp(services, appOptions);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  const root = `http://127.0.0.1:${port}`;
-  return {
-    base: `${root}/fhir`,
-    root,
-    services,
-    app,
-    database,
-    close: async () => {
-      await app.close();
-      await services.subscriptions.close();
-      await services.store.close();
-      await database.drop();
-    },
+  const close = async (): Promise<void> => {
+    await app.close();
+    await services.subscriptions.close();
+    await services.store.close();
+    await database.drop();
   };
+  try {
+    await app.listen({ port, host: '127.0.0.1' });
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const address = app.server.address();
+  const root = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+  return { base: `${root}/fhir`, root, services, app, database, close };
 }
 
 /** A server for the test file that calls it: started before its tests, stopped after them. */
